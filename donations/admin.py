@@ -1,0 +1,198 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from sfiec.admin import service_action
+
+from . import services
+from .models import Attachment, DonationOffer, MaterialLot, Need
+
+
+class LotInline(admin.TabularInline):
+    model = MaterialLot
+    extra = 0
+    fields = [
+        "reference",
+        "category",
+        "product",
+        "standard",
+        "quantity_offered",
+        "quantity_received",
+        "quantity_allocated",
+        "expires_on",
+        "status",
+        "is_quarantined",
+    ]
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DonationOffer)
+class DonationOfferAdmin(SimpleHistoryAdmin):
+    list_display = ["reference", "donor", "preferred_city", "status", "submitted_at", "decided_at"]
+    list_filter = ["status", "preferred_city", "donor__country"]
+    search_fields = [
+        "reference",
+        "donor__name",
+        "donor__name_zh",
+        "contact__email",
+        "lots__product",
+    ]
+    list_select_related = ["donor", "preferred_city"]
+    date_hierarchy = "submitted_at"
+    readonly_fields = [
+        "reference",
+        "status",
+        "decision_reason",
+        "decided_by",
+        "decided_at",
+        "submitted_by",
+        "submitted_at",
+    ]
+    autocomplete_fields = ["donor", "contact"]
+    inlines = [LotInline]
+    actions = [
+        service_action(
+            _("Start review"), lambda o, u, r: services.offer_start_review(offer=o, actor=u)
+        ),
+        service_action(
+            _("Accept"),
+            lambda o, u, r: services.offer_accept(offer=o, actor=u, reason=r),
+        ),
+        service_action(
+            _("Decline with a reason"),
+            lambda o, u, r: services.offer_decline(offer=o, actor=u, reason=r),
+            needs_reason=True,
+        ),
+        service_action(
+            _("Withdraw"),
+            lambda o, u, r: services.offer_withdraw(offer=o, actor=u, reason=r),
+            needs_reason=True,
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        # Offers come in through the offer form or the API, which number and validate them.
+        return False
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ["kind", "original_name", "content_type", "size", "sha256", "uploaded_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MaterialLot)
+class MaterialLotAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "reference",
+        "product",
+        "category",
+        "standard",
+        "offer",
+        "quantity_offered",
+        "quantity_received",
+        "quantity_allocated",
+        "expires_on",
+        "status",
+        "is_quarantined",
+    ]
+    list_filter = ["status", "category", "is_quarantined", "standard", "preferred_city"]
+    search_fields = ["reference", "product", "manufacturer", "batch_number", "offer__reference"]
+    list_select_related = ["offer", "standard"]
+    readonly_fields = [
+        "reference",
+        "offer",
+        "status",
+        "quantity_received",
+        "quantity_allocated",
+        "is_quarantined",
+        "inspection_note",
+        "received_at",
+        "received_by",
+    ]
+    inlines = [AttachmentInline]
+    actions = [
+        service_action(
+            _("Receive the full offered quantity"),
+            lambda lot, u, r: services.lot_receive(
+                lot=lot, actor=u, quantity_received=lot.quantity_offered, note=r
+            ),
+        ),
+        service_action(
+            _("Reject with a reason"),
+            lambda lot, u, r: services.lot_reject(lot=lot, actor=u, reason=r),
+            needs_reason=True,
+        ),
+        service_action(
+            _("Quarantine"),
+            lambda lot, u, r: services.lot_set_quarantine(
+                lot=lot, actor=u, is_quarantined=True, note=r
+            ),
+            needs_reason=True,
+        ),
+        service_action(
+            _("Release from quarantine"),
+            lambda lot, u, r: services.lot_set_quarantine(
+                lot=lot, actor=u, is_quarantined=False, note=r
+            ),
+            needs_reason=True,
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["lot", "kind", "original_name", "content_type", "size", "uploaded_at"]
+    list_filter = ["kind", "content_type"]
+    search_fields = ["lot__reference", "original_name", "sha256"]
+    list_select_related = ["lot"]
+    readonly_fields = [
+        "lot",
+        "file",
+        "sha256",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Need)
+class NeedAdmin(SimpleHistoryAdmin):
+    list_display = ["city", "recipient", "category", "quantity", "needed_by", "status"]
+    list_filter = ["status", "category", "city"]
+    search_fields = ["recipient__name", "description"]
+    list_select_related = ["city", "recipient"]
+    readonly_fields = ["status"]
+    filter_horizontal = ["accepted_standards"]
+    actions = [
+        service_action(
+            label,
+            lambda n, u, r, target=target: services.need_transition(
+                need=n, actor=u, target=target, note=r
+            ),
+        )
+        for target, label in [
+            ("partly_met", _("Mark partly met")),
+            ("met", _("Mark met")),
+            ("paused", _("Pause")),
+            ("open", _("Reopen")),
+            ("closed", _("Close")),
+        ]
+    ]

@@ -1,0 +1,295 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from sfiec.choices import CURRENCIES, AttachmentKind, Category, Unit, choice_values
+
+
+class NeedStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    PARTLY_MET = "partly_met", _("partly met")
+    MET = "met", _("met")
+    PAUSED = "paused", _("paused")
+    CLOSED = "closed", _("closed")
+
+
+class Need(models.Model):
+    """What a recipient in a sister city asks for."""
+
+    Status = NeedStatus
+
+    recipient = models.ForeignKey(
+        "partners.Organisation", on_delete=models.PROTECT, related_name="needs"
+    )
+    city = models.ForeignKey("partners.SisterCity", on_delete=models.PROTECT, related_name="needs")
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    description = models.TextField(_("description"), blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    accepted_standards = models.ManyToManyField(
+        "compliance.Standard", blank=True, related_name="needs"
+    )
+    needed_by = models.DateField(_("needed by"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["needed_by", "id"]
+        verbose_name = _("need")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="need_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=choice_values(NeedStatus.choices)), name="need_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.city}: {self.quantity} × {self.get_category_display()}"
+
+
+class DonationOfferStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted")
+    UNDER_REVIEW = "under_review", _("under review")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class DonationOffer(models.Model):
+    Status = DonationOfferStatus
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    donor = models.ForeignKey(
+        "partners.Organisation", on_delete=models.PROTECT, related_name="offers"
+    )
+    contact = models.ForeignKey(
+        "partners.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="offers"
+    )
+    preferred_city = models.ForeignKey(
+        "partners.SisterCity",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="offers",
+        help_text=_("Empty means the foundation decides."),
+    )
+    need = models.ForeignKey(
+        Need, null=True, blank=True, on_delete=models.SET_NULL, related_name="offers"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    decision_reason = models.TextField(
+        _("decision reason"), blank=True, help_text=_("Shown to the partner.")
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submission_key = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_("Idempotency key of the form submission: a resubmit makes no second offer."),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("donation offer")
+        indexes = [models.Index(fields=["donor", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=choice_values(DonationOfferStatus.choices)),
+                name="offer_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+
+class MaterialLotQuerySet(models.QuerySet):
+    def with_available(self):
+        return self.annotate(quantity_available=F("quantity_received") - F("quantity_allocated"))
+
+    def allocatable(self):
+        return self.filter(
+            status=MaterialLot.Status.RECEIVED,
+            is_quarantined=False,
+            quantity_received__gt=F("quantity_allocated"),
+        )
+
+
+class MaterialLotStatus(models.TextChoices):
+    PLEDGED = "pledged", _("pledged")
+    RECEIVED = "received", _("received")
+    REJECTED = "rejected", _("rejected")
+
+
+class MaterialLot(models.Model):
+    Status = MaterialLotStatus
+
+    offer = models.ForeignKey(DonationOffer, on_delete=models.CASCADE, related_name="lots")
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    category = models.CharField(
+        _("category"), max_length=32, choices=Category.choices, db_index=True
+    )
+    product = models.CharField(_("product"), max_length=200, help_text=_("Brand and model."))
+    manufacturer = models.CharField(_("manufacturer"), max_length=200)
+    standard = models.ForeignKey(
+        "compliance.Standard",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lots",
+        help_text=_("The standard the product is certified to."),
+    )
+    batch_number = models.CharField(_("batch number"), max_length=64, blank=True)
+    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices, default=Unit.PIECE)
+    quantity_offered = models.PositiveIntegerField(_("quantity offered"))
+    quantity_received = models.PositiveIntegerField(_("quantity received"), default=0)
+    quantity_allocated = models.PositiveIntegerField(
+        _("quantity allocated"),
+        default=0,
+        editable=False,
+        help_text=_("Sum of the active shipment lines; maintained by the allocation service."),
+    )
+    cartons = models.PositiveIntegerField(_("cartons"), default=0)
+    units_per_carton = models.PositiveIntegerField(_("units per carton"), default=0)
+    gross_weight_kg = models.DecimalField(
+        _("gross weight (kg)"), max_digits=10, decimal_places=2, default=0
+    )
+    net_weight_kg = models.DecimalField(
+        _("net weight (kg)"), max_digits=10, decimal_places=2, default=0
+    )
+    volume_m3 = models.DecimalField(_("volume (m³)"), max_digits=9, decimal_places=3, default=0)
+    manufactured_on = models.DateField(_("manufacture date"), null=True, blank=True)
+    expires_on = models.DateField(_("expiry date"), null=True, blank=True)
+    unit_value = models.DecimalField(
+        _("declared unit value"), max_digits=12, decimal_places=4, default=0
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="CNY")
+    hs_code = models.CharField(
+        _("HS code"),
+        max_length=12,
+        blank=True,
+        help_text=_("Leave empty to use the code known for the category."),
+    )
+    is_manufacturer_whitelisted = models.BooleanField(
+        _("manufacturer on the export whitelist"), default=False
+    )
+    preferred_city = models.ForeignKey(
+        "partners.SisterCity",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="preferred_lots",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PLEDGED, db_index=True
+    )
+    is_quarantined = models.BooleanField(_("quarantined"), default=False)
+    inspection_note = models.TextField(_("inspection note"), blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = MaterialLotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["offer", "id"]
+        verbose_name = _("material lot")
+        indexes = [
+            models.Index(fields=["status", "category"]),
+            models.Index(fields=["expires_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity_offered__gt=0), name="lot_quantity_offered_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_received__lte=F("quantity_offered")),
+                name="lot_received_not_above_offered",
+            ),
+            # The backstop for the allocation race: no commit can over-allocate a lot.
+            models.CheckConstraint(
+                condition=Q(quantity_allocated__lte=F("quantity_received")),
+                name="lot_allocated_not_above_received",
+            ),
+            models.CheckConstraint(
+                condition=Q(gross_weight_kg__gte=0) & Q(net_weight_kg__gte=0) & Q(volume_m3__gte=0),
+                name="lot_measures_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(net_weight_kg__lte=F("gross_weight_kg")) | Q(gross_weight_kg=0),
+                name="lot_net_not_above_gross",
+            ),
+            models.CheckConstraint(condition=Q(unit_value__gte=0), name="lot_value_non_negative"),
+            models.CheckConstraint(
+                condition=Q(manufactured_on__isnull=True)
+                | Q(expires_on__isnull=True)
+                | Q(manufactured_on__lte=F("expires_on")),
+                name="lot_manufactured_before_expiry",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=choice_values(MaterialLotStatus.choices)),
+                name="lot_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=choice_values(Category.choices)), name="lot_category_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.product}"
+
+    @property
+    def quantity_available(self) -> int:
+        return self.quantity_received - self.quantity_allocated
+
+
+class Attachment(models.Model):
+    """A certificate, report or photo belonging to a lot, checked by content on upload."""
+
+    lot = models.ForeignKey(MaterialLot, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=32, choices=AttachmentKind.choices)
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/", max_length=200)
+    original_name = models.CharField(_("original name"), max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["lot", "kind", "id"]
+        verbose_name = _("attachment")
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="attachment_not_empty"),
+            models.CheckConstraint(
+                condition=Q(kind__in=choice_values(AttachmentKind.choices)),
+                name="attachment_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.original_name or self.file.name}"

@@ -1,0 +1,240 @@
+"""Every state change of needs, offers and lots. Views, serializers and tasks call these."""
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sfiec.exceptions import DomainError
+from sfiec.references import reference_next
+from sfiec.workflow import transition_apply
+
+from .models import DonationOffer, MaterialLot, Need
+from .workflows import LOT_WORKFLOW, NEED_WORKFLOW, OFFER_WORKFLOW
+
+LOT_FIELDS = (
+    "category",
+    "product",
+    "manufacturer",
+    "standard",
+    "batch_number",
+    "unit",
+    "quantity_offered",
+    "cartons",
+    "units_per_carton",
+    "gross_weight_kg",
+    "net_weight_kg",
+    "volume_m3",
+    "manufactured_on",
+    "expires_on",
+    "unit_value",
+    "currency",
+    "hs_code",
+    "is_manufacturer_whitelisted",
+    "preferred_city",
+)
+
+
+def offer_create(
+    *,
+    donor,
+    lots: Iterable[dict],
+    contact=None,
+    preferred_city=None,
+    need=None,
+    notes: str = "",
+    submitted_by=None,
+    submission_key: str | None = None,
+) -> DonationOffer:
+    """Create a submitted offer with its pledged lots, all or nothing.
+
+    With a ``submission_key`` the call is idempotent: a second call with the same key returns
+    the offer made by the first and creates nothing.
+    """
+    if submission_key:
+        existing = DonationOffer.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            return existing
+    lots = list(lots)
+    if not lots:
+        raise DomainError(_("An offer needs at least one lot."))
+    try:
+        return _offer_insert(
+            donor=donor,
+            lots=lots,
+            contact=contact,
+            preferred_city=preferred_city,
+            need=need,
+            notes=notes,
+            submitted_by=submitted_by,
+            submission_key=submission_key,
+        )
+    except IntegrityError:
+        # Two submits with one key raced past the lookup; the first one's offer stands.
+        if submission_key:
+            existing = DonationOffer.objects.filter(submission_key=submission_key).first()
+            if existing is not None:
+                return existing
+        raise
+
+
+def _offer_insert(
+    *, donor, lots, contact, preferred_city, need, notes, submitted_by, submission_key
+):
+    with transaction.atomic():
+        offer = DonationOffer(
+            reference=reference_next(prefix="OFF", digits=5),
+            donor=donor,
+            contact=contact,
+            preferred_city=preferred_city,
+            need=need,
+            notes=notes,
+            submitted_by=submitted_by if getattr(submitted_by, "is_authenticated", False) else None,
+            submission_key=submission_key or None,
+        )
+        offer.full_clean()
+        offer.save()
+        for values in lots:
+            lot_add(offer=offer, **values)
+    return offer
+
+
+def lot_add(*, offer: DonationOffer, **values) -> MaterialLot:
+    """Add one pledged lot to an offer that is still open for changes."""
+    unknown = set(values) - set(LOT_FIELDS)
+    if unknown:
+        raise DomainError(_("Unknown lot fields: %s") % ", ".join(sorted(unknown)))
+    if offer.status not in ("submitted", "under_review"):
+        raise DomainError(_("Lots can only be added to an offer that has not been decided."))
+    values.setdefault("preferred_city", offer.preferred_city)
+    lot = MaterialLot(offer=offer, reference=reference_next(prefix="LOT", digits=5), **values)
+    lot.full_clean()
+    lot.save()
+    return lot
+
+
+def offer_start_review(*, offer: DonationOffer, actor) -> DonationOffer:
+    """A staff member takes a submitted offer into review."""
+    return transition_apply(
+        instance=offer, workflow=OFFER_WORKFLOW, target="under_review", actor=actor
+    )
+
+
+def offer_accept(*, offer: DonationOffer, actor, reason: str = "") -> DonationOffer:
+    """Accept an offer under review; its lots stay pledged until they are received."""
+    return _offer_decide(offer=offer, actor=actor, target="accepted", reason=reason)
+
+
+def offer_decline(*, offer: DonationOffer, actor, reason: str) -> DonationOffer:
+    """Decline an offer under review with a reason the partner will see."""
+    if not reason.strip():
+        raise DomainError(_("Declining an offer needs a reason; the partner will see it."))
+    return _offer_decide(offer=offer, actor=actor, target="declined", reason=reason)
+
+
+def _offer_decide(*, offer, actor, target, reason):
+    def record_decision(locked):
+        locked.decision_reason = reason.strip()
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+
+    return transition_apply(
+        instance=offer,
+        workflow=OFFER_WORKFLOW,
+        target=target,
+        actor=actor,
+        note=reason,
+        apply=record_decision,
+    )
+
+
+def offer_withdraw(*, offer: DonationOffer, actor, reason: str = "") -> DonationOffer:
+    """The partner withdraws an offer that has not been decided yet."""
+    return transition_apply(
+        instance=offer, workflow=OFFER_WORKFLOW, target="withdrawn", actor=actor, note=reason
+    )
+
+
+def lot_receive(
+    *,
+    lot: MaterialLot,
+    actor,
+    quantity_received: int,
+    is_quarantined: bool = False,
+    note: str = "",
+) -> MaterialLot:
+    """Record a lot's arrival at the warehouse and its inspection result.
+
+    Only an accepted offer's lots can be received, and never more than was offered.
+    """
+    if lot.offer.status != DonationOffer.Status.ACCEPTED:
+        raise DomainError(_("Only lots of an accepted offer can be received."))
+    if quantity_received <= 0:
+        raise DomainError(_("The received quantity must be positive; reject the lot instead."))
+    if quantity_received > lot.quantity_offered:
+        raise DomainError(
+            _("Received quantity %(received)s is more than the %(offered)s offered.")
+            % {"received": quantity_received, "offered": lot.quantity_offered}
+        )
+
+    def record_intake(locked):
+        locked.quantity_received = quantity_received
+        locked.is_quarantined = is_quarantined
+        locked.inspection_note = note
+        locked.received_at = timezone.now()
+        locked.received_by = actor
+
+    return transition_apply(
+        instance=lot,
+        workflow=LOT_WORKFLOW,
+        target="received",
+        actor=actor,
+        note=note,
+        apply=record_intake,
+    )
+
+
+def lot_reject(*, lot: MaterialLot, actor, reason: str) -> MaterialLot:
+    """Reject a pledged lot at inspection, with a reason."""
+    if not reason.strip():
+        raise DomainError(_("Rejecting a lot needs a reason."))
+
+    def record_rejection(locked):
+        locked.inspection_note = reason
+        locked.received_by = actor
+        locked.received_at = timezone.now()
+
+    return transition_apply(
+        instance=lot,
+        workflow=LOT_WORKFLOW,
+        target="rejected",
+        actor=actor,
+        note=reason,
+        apply=record_rejection,
+    )
+
+
+def lot_set_quarantine(*, lot: MaterialLot, actor, is_quarantined: bool, note: str) -> MaterialLot:
+    """Put a received lot into quarantine or release it; quarantined goods cannot be allocated."""
+    with transaction.atomic():
+        locked = MaterialLot.objects.select_for_update().get(pk=lot.pk)
+        if locked.status != MaterialLot.Status.RECEIVED:
+            raise DomainError(_("Only a received lot can be quarantined or released."))
+        if is_quarantined and locked.quantity_allocated:
+            raise DomainError(
+                _("This lot is allocated to a shipment; remove the allocation first.")
+            )
+        locked.is_quarantined = is_quarantined
+        locked.inspection_note = note
+        locked._change_reason = note
+        locked.save(update_fields=["is_quarantined", "inspection_note", "updated_at"])
+    lot.refresh_from_db()
+    return lot
+
+
+def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
+    """Move a need through open → partly_met → met, pause or close it."""
+    return transition_apply(
+        instance=need, workflow=NEED_WORKFLOW, target=target, actor=actor, note=note
+    )

@@ -1,0 +1,28 @@
+from sfiec.workflow import Workflow
+
+from .models import DonationOffer, MaterialLot, Need
+
+NEED_WORKFLOW = Workflow(
+    "need",
+    {
+        "open": {"partly_met", "met", "paused", "closed"},
+        "partly_met": {"met", "paused", "closed"},
+        "paused": {"open", "partly_met", "closed"},
+        "met": {"closed"},
+    },
+    dict(Need.Status.choices),
+)
+OFFER_WORKFLOW = Workflow(
+    "donation offer",
+    {
+        "submitted": {"under_review", "withdrawn"},
+        "under_review": {"accepted", "declined", "withdrawn"},
+    },
+    dict(DonationOffer.Status.choices),
+)
+LOT_WORKFLOW = Workflow(
+    "material lot",
+    {"pledged": {"received", "rejected"}},
+    dict(MaterialLot.Status.choices),
+)
+WITHDRAWABLE_OFFER_STATUSES = ("submitted", "under_review")

@@ -1,0 +1,127 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SisterCity(models.Model):
+    """A city abroad twinned with ours; shipments go to one."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_zh = models.CharField(_("Chinese name"), max_length=100, blank=True)
+    country = models.CharField(
+        _("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2 code, e.g. IT, KR, KH.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("sister city")
+        verbose_name_plural = _("sister cities")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(country__regex=r"^[A-Z]{2}$"), name="sistercity_country_iso2"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.country})"
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        DONOR = "donor", _("Donor")
+        RECIPIENT = "recipient", _("Recipient")
+        CARRIER = "carrier", _("Carrier")
+        FOUNDATION = "foundation", _("Foundation")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, db_index=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="CN")
+    city = models.ForeignKey(
+        SisterCity,
+        verbose_name=_("sister city"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        help_text=_("For recipients: the sister city they are in."),
+    )
+    address = models.TextField(_("address"), blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    registration_number = models.CharField(
+        _("registration number"),
+        max_length=64,
+        blank=True,
+        help_text=_("Unified social credit code or the local charity registration."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "name"], name="unique_organisation_name_kind"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["donor", "recipient", "carrier", "foundation"]),
+                name="organisation_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} / {self.name_zh}" if self.name_zh else self.name
+
+
+class Contact(models.Model):
+    class Language(models.TextChoices):
+        ENGLISH = "en", _("English")
+        CHINESE = "zh-hans", _("Simplified Chinese")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    title = models.CharField(_("job title"), max_length=120, blank=True)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text=_("Emails and documents for this contact use this language."),
+    )
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+
+    class Meta:
+        ordering = ["organisation__name", "-is_primary", "name"]
+        verbose_name = _("contact")
+        indexes = [models.Index(fields=["email"])]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+
+class PartnerMembership(models.Model):
+    """Links a partner user account to the one organisation whose data it may see."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_membership"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partner membership")
+
+    def __str__(self):
+        return f"{self.user} → {self.organisation}"

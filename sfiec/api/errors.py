@@ -1,0 +1,78 @@
+"""One JSON error shape for the whole API:
+
+    {"error": {"status": 409, "code": "conflict", "message": "...", "fields": {...}}}
+
+``fields`` appears on validation errors and maps each field to its messages.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from sfiec.exceptions import DomainError
+
+
+def error_body(*, status_code: int, code: str, message: str, fields=None, details=None) -> dict:
+    body = {"status": status_code, "code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    if details:
+        body["details"] = details
+    return {"error": body}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(
+            error_body(
+                status_code=status.HTTP_409_CONFLICT,
+                code="conflict",
+                message=exc.message,
+                details=exc.details,
+            ),
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        first = _first_message(fields)
+        response.data = error_body(
+            status_code=response.status_code,
+            code="invalid",
+            message=first,
+            fields=fields,
+        )
+    else:
+        detail = getattr(exc, "detail", "")
+        response.data = error_body(
+            status_code=response.status_code,
+            code=getattr(detail, "code", None) or getattr(exc, "default_code", "error"),
+            message=str(detail),
+        )
+    return response
+
+
+def _first_message(fields) -> str:
+    for name, messages in fields.items():
+        if isinstance(messages, dict):
+            return _first_message(messages)
+        if isinstance(messages, list) and messages:
+            message = messages[0]
+            if isinstance(message, dict):
+                return _first_message(message)
+            return f"{name}: {message}" if name != "non_field_errors" else str(message)
+    return "Invalid input."

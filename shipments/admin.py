@@ -1,0 +1,203 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from sfiec.admin import ReadOnlyAdmin, service_action
+
+from . import services
+from .models import (
+    ReceiptEvidence,
+    ReceiptRequest,
+    Shipment,
+    ShipmentDocument,
+    ShipmentLine,
+    TrackingEvent,
+)
+from .workflows import SHIPMENT_WORKFLOW
+
+
+class LineInline(admin.TabularInline):
+    model = ShipmentLine
+    extra = 0
+    fields = ["lot", "quantity", "cartons", "released_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = TrackingEvent
+    extra = 0
+    fields = ["occurred_at", "from_status", "status", "location", "note", "recorded_by", "source"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _transition_action(target: str):
+    label = _("Move to “%s”") % SHIPMENT_WORKFLOW.labels[target]
+    return service_action(
+        label,
+        lambda s, u, r: services.shipment_transition(shipment=s, target=target, actor=u, note=r),
+        needs_reason=target == "cancelled",
+    )
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "reference",
+        "city",
+        "consignee",
+        "status",
+        "mode",
+        "carrier",
+        "freight_cost",
+        "planned_departure_on",
+        "expected_arrival_on",
+    ]
+    list_filter = ["status", "city", "mode", "carrier"]
+    search_fields = ["reference", "carrier_reference", "consignee__name", "lines__lot__reference"]
+    list_select_related = ["city", "consignee", "carrier"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["reference", "status", "created_by", "created_at"]
+    autocomplete_fields = ["consignee", "carrier"]
+    inlines = [LineInline, EventInline]
+    actions = [
+        _transition_action(target)
+        for target in [
+            "ready",
+            "booked",
+            "in_transit",
+            "arrived",
+            "delivered",
+            "receipt_confirmed",
+            "closed",
+            "cancelled",
+        ]
+    ]
+
+    def save_model(self, request, obj, form, change):
+        values = {
+            name: form.cleaned_data[name]
+            for name in services.SHIPMENT_FIELDS
+            if name in form.cleaned_data
+        }
+        if change:
+            services.shipment_update(shipment=obj, actor=request.user, **values)
+        else:
+            created = services.shipment_create(
+                city=form.cleaned_data["city"],
+                consignee=form.cleaned_data["consignee"],
+                created_by=request.user,
+                **values,
+            )
+            obj.pk = created.pk
+            obj.reference = created.reference
+
+
+@admin.register(ShipmentLine)
+class ShipmentLineAdmin(admin.ModelAdmin):
+    """Adding a line here allocates through the allocation service (locks, limits)."""
+
+    list_display = ["shipment", "lot", "quantity", "cartons", "released_at"]
+    list_filter = ["shipment__status", "shipment__city"]
+    search_fields = ["shipment__reference", "lot__reference", "lot__product"]
+    list_select_related = ["shipment", "lot"]
+    raw_id_fields = ["shipment", "lot"]
+    readonly_fields = ["released_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["shipment", "lot", "quantity", "released_at"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["cartons"])
+            return
+        line = services.shipment_allocate(
+            shipment=obj.shipment, lot=obj.lot, quantity=obj.quantity, actor=request.user
+        )
+        obj.pk = line.pk
+
+    def delete_model(self, request, obj):
+        services.shipment_deallocate(line=obj, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or obj.shipment.status == "draft"
+
+
+@admin.register(TrackingEvent)
+class TrackingEventAdmin(ReadOnlyAdmin):
+    list_display = ["shipment", "occurred_at", "from_status", "status", "location", "source"]
+    list_filter = ["status", "source"]
+    search_fields = ["shipment__reference", "location", "note"]
+    list_select_related = ["shipment"]
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(ShipmentDocument)
+class ShipmentDocumentAdmin(ReadOnlyAdmin):
+    list_display = ["shipment", "kind", "state", "rendered_at"]
+    list_filter = ["kind", "state"]
+    search_fields = ["shipment__reference"]
+
+
+class EvidenceInline(admin.TabularInline):
+    model = ReceiptEvidence
+    extra = 0
+    fields = ["kind", "original_name", "size", "uploaded_at", "verified_at", "rejected_reason"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReceiptRequest)
+class ReceiptRequestAdmin(SimpleHistoryAdmin):
+    list_display = ["shipment", "contact", "status", "due_on", "sent_at", "last_reminder_at"]
+    list_filter = ["status"]
+    search_fields = ["shipment__reference", "contact__email"]
+    list_select_related = ["shipment", "contact"]
+    readonly_fields = ["shipment", "status", "token_version", "sent_at", "last_reminder_at"]
+    inlines = [EvidenceInline]
+    actions = [
+        service_action(
+            _("Verify the upload"),
+            lambda rq, u, r: services.receipt_request_transition(
+                request=rq,
+                target={
+                    "receipt_uploaded": "receipt_verified",
+                    "report_uploaded": "report_verified",
+                }.get(rq.status, "receipt_verified"),
+                actor=u,
+            ),
+        ),
+        service_action(
+            _("Reject the upload with a reason"),
+            lambda rq, u, r: services.receipt_request_transition(
+                request=rq,
+                target={"receipt_uploaded": "sent", "report_uploaded": "receipt_verified"}.get(
+                    rq.status, "sent"
+                ),
+                actor=u,
+                reason=r,
+            ),
+            needs_reason=True,
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ReceiptEvidence)
+class ReceiptEvidenceAdmin(ReadOnlyAdmin):
+    list_display = ["request", "kind", "original_name", "size", "uploaded_at", "verified_at"]
+    list_filter = ["kind"]
+    search_fields = ["request__shipment__reference", "original_name"]

@@ -1,0 +1,276 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from sfiec.choices import CURRENCIES, choice_values
+
+
+class ShipmentStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    READY = "ready", _("ready")
+    BOOKED = "booked", _("booked")
+    IN_TRANSIT = "in_transit", _("in transit")
+    ARRIVED = "arrived", _("arrived")
+    DELIVERED = "delivered", _("delivered")
+    RECEIPT_CONFIRMED = "receipt_confirmed", _("receipt confirmed")
+    CLOSED = "closed", _("closed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Shipment(models.Model):
+    Status = ShipmentStatus
+
+    class Mode(models.TextChoices):
+        AIR = "air", _("air freight")
+        SEA = "sea", _("sea freight")
+        RAIL = "rail", _("rail freight")
+        ROAD = "road", _("road freight")
+        EXPRESS = "express", _("express courier")
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    city = models.ForeignKey(
+        "partners.SisterCity", on_delete=models.PROTECT, related_name="shipments"
+    )
+    consignee = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="shipments_received",
+        help_text=_("The recipient organisation named on the customs papers."),
+    )
+    consignee_contact = models.ForeignKey(
+        "partners.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.AIR)
+    carrier = models.ForeignKey(
+        "partners.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="shipments_carried",
+        limit_choices_to={"kind": "carrier"},
+    )
+    carrier_reference = models.CharField(
+        _("AWB / B/L number"), max_length=64, blank=True, db_index=True
+    )
+    gross_weight_kg = models.DecimalField(
+        _("gross weight (kg)"), max_digits=10, decimal_places=2, default=0
+    )
+    chargeable_weight_kg = models.DecimalField(
+        _("chargeable weight (kg)"), max_digits=10, decimal_places=2, default=0
+    )
+    freight_cost = models.DecimalField(
+        _("freight cost"), max_digits=12, decimal_places=2, default=0
+    )
+    freight_currency = models.CharField(max_length=3, choices=CURRENCIES, default="CNY")
+    planned_departure_on = models.DateField(_("planned departure"), null=True, blank=True)
+    expected_arrival_on = models.DateField(_("expected arrival"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("shipment")
+        indexes = [models.Index(fields=["city", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=choice_values(ShipmentStatus.choices)),
+                name="shipment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(freight_cost__gte=0)
+                & Q(gross_weight_kg__gte=0)
+                & Q(chargeable_weight_kg__gte=0),
+                name="shipment_measures_non_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+
+class ShipmentLine(models.Model):
+    """An allocation of part of one lot's received quantity to a shipment."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    lot = models.ForeignKey(
+        "donations.MaterialLot", on_delete=models.PROTECT, related_name="shipment_lines"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    cartons = models.PositiveIntegerField(_("cartons"), default=0)
+    released_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Set when a cancelled shipment gave the quantity back.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shipment", "id"]
+        verbose_name = _("shipment line")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "lot"], name="one_line_per_lot_per_shipment"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.shipment}: {self.quantity} × {self.lot}"
+
+
+class TrackingEvent(models.Model):
+    """One step of a shipment's journey; every status change writes one."""
+
+    class Source(models.TextChoices):
+        STAFF = "staff", _("staff")
+        API = "api", _("API")
+        SYSTEM = "system", _("system")
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Shipment.Status.choices)
+    location = models.CharField(_("location"), max_length=120, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.STAFF)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shipment", "occurred_at", "id"]
+        verbose_name = _("tracking event")
+        indexes = [models.Index(fields=["shipment", "occurred_at"])]
+
+    def __str__(self):
+        return f"{self.shipment}: {self.status} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class ShipmentDocument(models.Model):
+    class Kind(models.TextChoices):
+        PROFORMA_INVOICE = "proforma_invoice", _("pro-forma invoice")
+        PACKING_LIST = "packing_list", _("packing list")
+        DONATION_CERTIFICATE = "donation_certificate", _("donation certificate")
+        DECLARATION_OF_CONFORMITY = "declaration_of_conformity", _("declaration of conformity")
+        RECEIPT_FORM = "receipt_form", _("receipt form")
+        ENTRUSTMENT_AGREEMENT = "entrustment_agreement", _("entrustment agreement")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        RENDERING = "rendering", _("rendering")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    file = models.FileField(upload_to="documents/%Y/%m/", max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["shipment", "kind"]
+        verbose_name = _("shipment document")
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "kind"], name="one_document_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.shipment}: {self.get_kind_display()}"
+
+
+class ReceiptRequestStatus(models.TextChoices):
+    SENT = "sent", _("sent")
+    RECEIPT_UPLOADED = "receipt_uploaded", _("receipt uploaded")
+    RECEIPT_VERIFIED = "receipt_verified", _("receipt verified")
+    REPORT_UPLOADED = "report_uploaded", _("distribution report uploaded")
+    REPORT_VERIFIED = "report_verified", _("distribution report verified")
+
+
+class ReceiptRequest(models.Model):
+    """The loop that proves the goods arrived and were used for public benefit."""
+
+    Status = ReceiptRequestStatus
+
+    shipment = models.OneToOneField(
+        Shipment, on_delete=models.CASCADE, related_name="receipt_request"
+    )
+    contact = models.ForeignKey("partners.Contact", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SENT, db_index=True
+    )
+    due_on = models.DateField(_("due on"), db_index=True)
+    token_version = models.PositiveIntegerField(
+        default=1, help_text=_("Raising it invalidates every link sent before.")
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    last_reminder_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(_("reason of the last rejection"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on"]
+        verbose_name = _("receipt request")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=choice_values(ReceiptRequestStatus.choices)),
+                name="receipt_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.shipment} receipt ({self.get_status_display()})"
+
+    @property
+    def is_overdue(self) -> bool:
+        waiting = {self.Status.SENT, self.Status.RECEIPT_VERIFIED}
+        return self.status in waiting and self.due_on < timezone.localdate()
+
+
+class ReceiptEvidence(models.Model):
+    class Kind(models.TextChoices):
+        SIGNED_RECEIPT = "signed_receipt", _("signed and stamped receipt")
+        DISTRIBUTION_REPORT = "distribution_report", _("distribution report")
+        PHOTO = "photo", _("photo")
+        VIDEO = "video", _("video")
+
+    request = models.ForeignKey(ReceiptRequest, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    file = models.FileField(upload_to="evidence/%Y/%m/", max_length=200)
+    original_name = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    note = models.TextField(_("note"), blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rejected_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["request", "uploaded_at"]
+        verbose_name = _("receipt evidence")
+        verbose_name_plural = _("receipt evidence")
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="evidence_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.request.shipment}: {self.get_kind_display()}"
