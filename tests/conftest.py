@@ -1,0 +1,70 @@
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from donations import services as donation_services
+from sfiec.roles import Role
+
+from . import factories
+
+# Tests marked with these need a real service; CI sets the variable so none may be skipped.
+REQUIRE_SERVICES = os.environ.get("SFIEC_REQUIRE_SERVICES", "") == "1"
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def coordinator(db):
+    return factories.UserFactory(username="cora", roles=[Role.COORDINATOR])
+
+
+@pytest.fixture
+def logistics_officer(db):
+    return factories.UserFactory(username="leo", roles=[Role.LOGISTICS])
+
+
+@pytest.fixture
+def compliance_officer(db):
+    return factories.UserFactory(username="coco", roles=[Role.COMPLIANCE])
+
+
+@pytest.fixture
+def manager(db):
+    return factories.UserFactory(username="mona", roles=[Role.MANAGER])
+
+
+@pytest.fixture
+def viewer(db):
+    return factories.UserFactory(username="vic", roles=[Role.VIEWER])
+
+
+@pytest.fixture
+def partner(db):
+    return factories.PartnerUserFactory(username="pat")
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but neither staff nor partner."""
+    return factories.UserFactory(username="olly")
+
+
+@pytest.fixture
+def staff_client(api_client, coordinator):
+    api_client.force_authenticate(coordinator)
+    return api_client
+
+
+@pytest.fixture
+def received_lot(db, coordinator):
+    """A lot of an accepted offer, received in full (10,000 units) at the warehouse."""
+    lot = factories.LotFactory()
+    donation_services.offer_start_review(offer=lot.offer, actor=coordinator)
+    donation_services.offer_accept(offer=lot.offer, actor=coordinator)
+    return donation_services.lot_receive(
+        lot=lot, actor=coordinator, quantity_received=lot.quantity_offered
+    )

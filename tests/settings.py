@@ -1,0 +1,15 @@
+"""The project's one settings module, with the embedded developer defaults the suite runs on.
+
+Only environment defaults are set here, so DATABASE_URL and REDIS_URL from CI still apply.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+from sfiec.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="sfiec-test-media-"))  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
