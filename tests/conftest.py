@@ -10,6 +10,22 @@ from . import factories
 
 # Tests marked with these need a real service; CI sets the variable so none may be skipped.
 REQUIRE_SERVICES = os.environ.get("SFIEC_REQUIRE_SERVICES", "") == "1"
+SERVICE_MARKERS = ("postgres", "redis", "worker", "browser", "server")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI a skipped service test is a failure: the service was supposed to be there."""
+    outcome = yield
+    report = outcome.get_result()
+    if (
+        REQUIRE_SERVICES
+        and report.skipped
+        and any(item.get_closest_marker(m) for m in SERVICE_MARKERS)
+    ):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"SFIEC_REQUIRE_SERVICES=1 but this service test was skipped: {reason}"
 
 
 @pytest.fixture

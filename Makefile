@@ -1,0 +1,49 @@
+# Two commands set everything up on a machine that has only Python 3.11:
+#   make run    virtual environment, install, migrate, demo data, server on 127.0.0.1:8000
+#   make test   virtual environment, install, the whole suite
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install migrate seed serve worker lint format messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# The embedded default: SQLite, eager Celery, console email, debug on.
+run: export DJANGO_DEBUG ?= 1
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: install
+	$(BIN)/celery -A sfiec worker --loglevel=INFO
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: install
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --ignore=$(VENV) --ignore=staticfiles
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=$(VENV)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

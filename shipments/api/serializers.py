@@ -1,0 +1,117 @@
+from rest_framework import serializers
+
+from donations.models import MaterialLot
+from partners.models import Contact, Organisation, SisterCity
+from shipments.models import Shipment, ShipmentLine, TrackingEvent
+
+
+class ShipmentLineSerializer(serializers.ModelSerializer):
+    lot_reference = serializers.CharField(source="lot.reference", read_only=True)
+    product = serializers.CharField(source="lot.product", read_only=True)
+    category = serializers.CharField(source="lot.category", read_only=True)
+
+    class Meta:
+        model = ShipmentLine
+        fields = [
+            "id",
+            "lot",
+            "lot_reference",
+            "product",
+            "category",
+            "quantity",
+            "cartons",
+            "released_at",
+        ]
+
+
+class TrackingEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrackingEvent
+        fields = [
+            "id",
+            "from_status",
+            "status",
+            "location",
+            "note",
+            "occurred_at",
+            "source",
+            "recorded_at",
+        ]
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    lines = ShipmentLineSerializer(many=True, read_only=True)
+    events = TrackingEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "city",
+            "consignee",
+            "consignee_contact",
+            "mode",
+            "carrier",
+            "carrier_reference",
+            "gross_weight_kg",
+            "chargeable_weight_kg",
+            "freight_cost",
+            "freight_currency",
+            "planned_departure_on",
+            "expected_arrival_on",
+            "notes",
+            "created_at",
+            "lines",
+            "events",
+        ]
+        read_only_fields = fields
+
+
+class ShipmentWriteSerializer(serializers.ModelSerializer):
+    """Input for creating or changing a shipment; status and reference are never writable."""
+
+    city = serializers.SlugRelatedField(slug_field="slug", queryset=SisterCity.objects.all())
+    consignee = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.RECIPIENT)
+    )
+    consignee_contact = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.all(), required=False, allow_null=True
+    )
+    carrier = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.CARRIER),
+        required=False,
+        allow_null=True,
+    )
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "city",
+            "consignee",
+            "consignee_contact",
+            "mode",
+            "carrier",
+            "carrier_reference",
+            "gross_weight_kg",
+            "chargeable_weight_kg",
+            "freight_cost",
+            "freight_currency",
+            "planned_departure_on",
+            "expected_arrival_on",
+            "notes",
+        ]
+
+
+class AllocateSerializer(serializers.Serializer):
+    lot = serializers.PrimaryKeyRelatedField(queryset=MaterialLot.objects.all())
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000_000)
+
+
+class TransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Shipment.Status.choices)
+    location = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)

@@ -1,0 +1,102 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from sfiec.api.permissions import staff_with_roles
+from sfiec.roles import Role
+from shipments import selectors, services
+from shipments.api.serializers import (
+    AllocateSerializer,
+    ShipmentLineSerializer,
+    ShipmentSerializer,
+    ShipmentWriteSerializer,
+    TransitionSerializer,
+)
+from shipments.models import TrackingEvent
+
+
+class ShipmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Shipments. Any staff member reads; logistics officers (and managers) plan and move them."""
+
+    permission_classes = [staff_with_roles(Role.LOGISTICS)]
+    filterset_fields = ["status", "city", "mode", "carrier"]
+    search_fields = ["reference", "carrier_reference", "consignee__name"]
+    ordering_fields = ["created_at", "planned_departure_on", "expected_arrival_on", "freight_cost"]
+
+    def get_queryset(self):
+        return selectors.shipment_list()
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return ShipmentWriteSerializer
+        return ShipmentSerializer
+
+    def _respond(self, shipment, code=status.HTTP_200_OK):
+        shipment = selectors.shipment_list().get(pk=shipment.pk)
+        return Response(ShipmentSerializer(shipment).data, status=code)
+
+    @extend_schema(request=ShipmentWriteSerializer, responses=ShipmentSerializer)
+    def create(self, request, *args, **kwargs):
+        serializer = ShipmentWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        shipment = services.shipment_create(
+            city=values.pop("city"),
+            consignee=values.pop("consignee"),
+            created_by=request.user,
+            **values,
+        )
+        return self._respond(shipment, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ShipmentWriteSerializer, responses=ShipmentSerializer)
+    def update(self, request, *args, **kwargs):
+        shipment = self.get_object()
+        partial = kwargs.pop("partial", False)
+        serializer = ShipmentWriteSerializer(shipment, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        values.pop("city", None)
+        values.pop("consignee", None)
+        services.shipment_update(shipment=shipment, actor=request.user, **values)
+        return self._respond(shipment)
+
+    @extend_schema(request=AllocateSerializer, responses=ShipmentLineSerializer)
+    @action(detail=True, methods=["post"])
+    def allocate(self, request, pk=None):
+        """Allocate part of a received lot to this draft shipment (never more than available)."""
+        shipment = self.get_object()
+        serializer = AllocateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        line = services.shipment_allocate(
+            shipment=shipment,
+            lot=serializer.validated_data["lot"],
+            quantity=serializer.validated_data["quantity"],
+            actor=request.user,
+        )
+        return Response(ShipmentLineSerializer(line).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TransitionSerializer, responses=ShipmentSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """Move the shipment to another status; an illegal move answers 409 with the reason."""
+        shipment = self.get_object()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.shipment_transition(
+            shipment=shipment,
+            target=data["status"],
+            actor=request.user,
+            location=data["location"],
+            note=data["note"],
+            occurred_at=data["occurred_at"],
+            source=TrackingEvent.Source.API,
+        )
+        return self._respond(shipment)
