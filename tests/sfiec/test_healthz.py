@@ -5,6 +5,7 @@ from tests.services import require_redis
 
 
 @pytest.mark.django_db
+@override_settings(REDIS_URL="")
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
