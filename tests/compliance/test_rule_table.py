@@ -1,0 +1,874 @@
+"""The compliance rule table (rule set 2020.1) against cases drawn from the compliance brief.
+
+Pure tests: no Django, no database. Each case names a lot, a destination and the export and
+arrival dates, the overall result, and the findings (rule id -> severity) that must, or must
+not, appear.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from compliance.catalogue import (
+    ATTACHMENT_KINDS,
+    CATEGORIES,
+    load_catalogue,
+    load_ruleset_file,
+    ruleset_files,
+)
+from compliance.engine import (
+    RESULT_FAIL,
+    RESULT_PASS,
+    RESULT_WARN,
+    RULE_KINDS,
+    Evaluation,
+    LotFacts,
+    RuleBook,
+    load_rulebook,
+    validate_rules,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FAR_EXPIRY = date(2024, 12, 31)
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+@pytest.fixture(scope="module")
+def ruleset():
+    return load_ruleset_file(ruleset_files()[0])
+
+
+@pytest.fixture(scope="module")
+def rulebook(catalogue):
+    return load_rulebook(catalogue=catalogue)
+
+
+def lot(category="respirator_nonmedical", standard="CN_GB2626_KN95", *attachments, **extra):
+    """A lot made in 2020 with five years of shelf life unless the case says otherwise."""
+    return LotFacts(
+        category=category,
+        standard=standard,
+        manufacture_date=extra.pop("manufacture_date", date(2020, 2, 1)),
+        expiry_date=extra.pop("expiry_date", FAR_EXPIRY),
+        attachments=frozenset(attachments),
+        **extra,
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    facts: LotFacts
+    country: str
+    export_date: date
+    arrival_date: date
+    result: str
+    findings: dict[str, str] = field(default_factory=dict)  # rule id -> severity
+    absent: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()  # text the findings' English messages must contain
+    min_shelf_life_days: int | None = None
+
+
+KN95_DECLARED = lot("respirator_nonmedical", "CN_GB2626_KN95", "export_declaration", "test_report")
+MAY_2020 = {"export_date": date(2020, 5, 1), "arrival_date": date(2020, 5, 15)}
+NOV_2021 = {"export_date": date(2021, 11, 1), "arrival_date": date(2021, 11, 15)}
+
+CASES = [
+    # EU and Italy: CE marking, Recommendation (EU) 2020/403, DL 18/2020
+    Case(
+        "kn95_without_ce_italy_inside_rec_2020_403_window_warns",
+        KN95_DECLARED,
+        "IT",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"EU-RESPIRATOR": "warn", "CN-ANN12-NONMEDICAL-MASK": "info"},
+        mentions=("2020/403", "Italy", "CN_GB2626_KN95", "2020-03-13 to 2021-09-30"),
+    ),
+    Case(
+        "kn95_without_ce_germany_after_rec_2020_403_window_fails",
+        KN95_DECLARED,
+        "DE",
+        **NOV_2021,
+        result=RESULT_FAIL,
+        findings={"EU-RESPIRATOR": "fail"},
+        mentions=("Germany", "CN_GB2626_KN95", "ce_certificate", "only 2020-03-13 to 2021-09-30"),
+    ),
+    Case(
+        "kn95_without_ce_italy_after_rec_window_relies_on_dl18_inail",
+        KN95_DECLARED,
+        "IT",
+        **NOV_2021,
+        result=RESULT_WARN,
+        findings={"EU-RESPIRATOR": "warn"},
+        mentions=("DL 18/2020 art. 15", "INAIL"),
+    ),
+    Case(
+        "kn95_without_test_report_italy_is_for_the_general_public_only",
+        lot("respirator_nonmedical", "CN_GB2626_KN95", "export_declaration", "ce_certificate"),
+        "IT",
+        **NOV_2021,
+        result=RESULT_WARN,
+        findings={"EU-RESPIRATOR": "warn"},
+        mentions=("art. 16(2)", "general public"),
+    ),
+    Case(
+        "kn95_without_ce_italy_after_the_emergency_fails",
+        KN95_DECLARED,
+        "IT",
+        export_date=date(2022, 5, 1),
+        arrival_date=date(2022, 5, 20),
+        result=RESULT_FAIL,
+        findings={"EU-RESPIRATOR": "fail"},
+        mentions=("only 2020-03-17 to 2022-03-31",),
+    ),
+    Case(
+        "ffp2_with_ce_from_whitelisted_maker_passes_for_italy",
+        lot(
+            "respirator_nonmedical",
+            "EU_EN149_FFP2",
+            "ce_certificate",
+            "export_declaration",
+            manufacturer_whitelisted=True,
+        ),
+        "IT",
+        **MAY_2020,
+        result=RESULT_PASS,
+        findings={"EU-RESPIRATOR": "info", "EU-DONATION-RELIEF": "info"},
+    ),
+    Case(
+        "medical_mask_en14683_with_declaration_and_nmpa_passes_for_italy",
+        lot(
+            "medical_mask",
+            "EU_EN14683",
+            "eu_declaration_of_conformity",
+            "nmpa_registration",
+            "export_declaration",
+        ),
+        "IT",
+        **MAY_2020,
+        result=RESULT_PASS,
+        findings={"EU-MEDICAL-MASK": "info", "CN-ANN5-NMPA": "info"},
+    ),
+    Case(
+        "gb19082_clothing_for_germany_inside_rec_window_warns",
+        lot(
+            "protective_clothing",
+            "CN_GB19082",
+            "nmpa_registration",
+            "export_declaration",
+            "test_report",
+        ),
+        "DE",
+        export_date=date(2020, 6, 1),
+        arrival_date=date(2020, 6, 10),
+        result=RESULT_WARN,
+        findings={"EU-PROTECTIVE-CLOTHING": "warn", "CN-GACC53-INSPECTION": "info"},
+        mentions=("EN 14126",),
+    ),
+    Case(
+        "gloves_without_ce_for_france_fail_naming_the_missing_kinds",
+        lot("gloves", None, "export_declaration"),
+        "FR",
+        **MAY_2020,
+        result=RESULT_FAIL,
+        findings={"EU-OTHER-PPE": "fail", "CN-GACC53-OTHER-GOODS": "warn"},
+        mentions=(
+            "needs one of ce_certificate, eu_declaration_of_conformity",
+            "missing nmpa_registration",
+        ),
+    ),
+    # China, export side: Announcements No. 5, No. 12 and GACC No. 53
+    Case(
+        "medical_mask_without_nmpa_exported_after_2020_04_01_fails",
+        lot("medical_mask", "CN_YY0469", "test_report", "export_declaration"),
+        "KH",
+        export_date=date(2020, 4, 2),
+        arrival_date=date(2020, 4, 20),
+        result=RESULT_FAIL,
+        findings={"CN-ANN5-NMPA": "fail"},
+        mentions=("Announcement No. 5", "nmpa_registration"),
+    ),
+    Case(
+        "medical_mask_without_nmpa_exported_before_2020_04_01_is_not_caught_by_ann5",
+        lot("medical_mask", "CN_YY0469", "test_report"),
+        "KH",
+        export_date=date(2020, 3, 25),
+        arrival_date=date(2020, 4, 5),
+        result=RESULT_PASS,
+        absent=("CN-ANN5-NMPA", "CN-GACC53-INSPECTION"),
+    ),
+    Case(
+        "medical_mask_with_ce_from_whitelisted_maker_uses_ann12_part_two",
+        lot(
+            "medical_mask",
+            "EU_EN14683",
+            "eu_declaration_of_conformity",
+            "export_declaration",
+            manufacturer_whitelisted=True,
+        ),
+        "ES",
+        **MAY_2020,
+        result=RESULT_PASS,
+        findings={"CN-ANN5-NMPA": "info"},
+        mentions=("part II",),
+    ),
+    Case(
+        "medical_mask_with_ce_but_no_nmpa_before_ann12_fails",
+        lot(
+            "medical_mask",
+            "EU_EN14683",
+            "eu_declaration_of_conformity",
+            "export_declaration",
+            manufacturer_whitelisted=True,
+        ),
+        "ES",
+        export_date=date(2020, 4, 15),
+        arrival_date=date(2020, 4, 25),
+        result=RESULT_FAIL,
+        findings={"CN-ANN5-NMPA": "fail"},
+        mentions=("only from 2020-04-26",),
+    ),
+    Case(
+        "foreign_standard_mask_from_non_whitelisted_maker_fails_ann12",
+        lot("respirator_nonmedical", "EU_EN149_FFP2", "ce_certificate", "export_declaration"),
+        "IT",
+        **MAY_2020,
+        result=RESULT_FAIL,
+        findings={"CN-ANN12-NONMEDICAL-MASK": "fail", "EU-RESPIRATOR": "info"},
+        mentions=("manufacturer not on the export whitelist",),
+    ),
+    Case(
+        "non_medical_mask_exported_before_ann12_needs_no_joint_declaration",
+        lot("respirator_nonmedical", "EU_EN149_FFP2", "ce_certificate"),
+        "IT",
+        export_date=date(2020, 4, 20),
+        arrival_date=date(2020, 4, 30),
+        result=RESULT_PASS,
+        absent=("CN-ANN12-NONMEDICAL-MASK",),
+    ),
+    Case(
+        "sanitiser_declared_as_medical_disinfectant_is_on_the_gacc53_list",
+        lot("sanitiser", None, "test_report", hs_code="3808940010"),
+        "KH",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"CN-GACC53-INSPECTION": "info", "KH-EVIDENCE": "warn"},
+        mentions=("3808940010 (medical disinfectant)",),
+    ),
+    Case(
+        "test_kits_need_special_article_quarantine_approval",
+        lot("test_kit", None, "nmpa_registration", "export_declaration"),
+        "KH",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"CN-GACC53-TEST-KIT-QUARANTINE": "warn", "CN-ANN5-NMPA": "info"},
+    ),
+    # Korea
+    Case(
+        "kf94_with_mfds_approval_passes_for_korea",
+        lot(
+            "respirator_nonmedical",
+            "KR_KF94",
+            "mfds_approval",
+            "export_declaration",
+            manufacturer_whitelisted=True,
+        ),
+        "KR",
+        **MAY_2020,
+        result=RESULT_PASS,
+        findings={
+            "KR-MASK-QUASI-DRUG": "info",
+            "KR-MASK-ZERO-DUTY-2020": "info",
+            "KR-DONATION-EXEMPTION": "info",
+        },
+    ),
+    Case(
+        "kf94_without_mfds_approval_fails_for_korea",
+        lot("respirator_nonmedical", "KR_KF94", "export_declaration", "test_report"),
+        "KR",
+        export_date=date(2020, 8, 1),
+        arrival_date=date(2020, 8, 5),
+        result=RESULT_FAIL,
+        findings={"KR-MASK-QUASI-DRUG": "fail"},
+        absent=("KR-MASK-ZERO-DUTY-2020",),
+        mentions=("missing mfds_approval", "quasi-drugs"),
+    ),
+    Case(
+        "kn95_for_korea_warns_about_the_quasi_drug_check",
+        KN95_DECLARED,
+        "KR",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"KR-MASK-QUASI-DRUG": "warn"},
+        mentions=("not a KF quasi-drug",),
+    ),
+    Case(
+        "gb19083_medical_respirator_for_korea_fails",
+        lot(
+            "respirator_medical",
+            "CN_GB19083",
+            "nmpa_registration",
+            "export_declaration",
+            "test_report",
+        ),
+        "KR",
+        **MAY_2020,
+        result=RESULT_FAIL,
+        findings={"KR-MASK-QUASI-DRUG": "fail", "CN-ANN5-NMPA": "info"},
+    ),
+    # United States
+    Case(
+        "kn95_for_us_on_appendix_a_inside_its_window_warns",
+        lot("respirator_nonmedical", "CN_GB2626_KN95", "fda_eua", "export_declaration"),
+        "US",
+        export_date=date(2020, 5, 20),
+        arrival_date=date(2020, 6, 1),
+        result=RESULT_WARN,
+        findings={"US-RESPIRATOR": "warn"},
+        mentions=("Appendix A", "2020-04-03 to 2020-10-15"),
+    ),
+    Case(
+        "kn95_for_us_without_eua_fails_naming_niosh_and_fda_eua",
+        KN95_DECLARED,
+        "US",
+        export_date=date(2020, 5, 20),
+        arrival_date=date(2020, 6, 1),
+        result=RESULT_FAIL,
+        findings={"US-RESPIRATOR": "fail"},
+        mentions=("niosh_approval", "fda_eua", "United States"),
+    ),
+    Case(
+        "kn95_for_us_after_appendix_a_was_frozen_fails",
+        lot("respirator_nonmedical", "CN_GB2626_KN95", "fda_eua", "export_declaration"),
+        "US",
+        export_date=date(2020, 11, 1),
+        arrival_date=date(2020, 11, 10),
+        result=RESULT_FAIL,
+        findings={"US-RESPIRATOR": "fail"},
+        mentions=("only 2020-04-03 to 2020-10-15",),
+    ),
+    Case(
+        "niosh_n95_from_whitelisted_maker_passes_for_us",
+        lot(
+            "respirator_medical",
+            "US_N95",
+            "niosh_approval",
+            "nmpa_registration",
+            "export_declaration",
+            manufacturer_whitelisted=True,
+        ),
+        "US",
+        **NOV_2021,
+        result=RESULT_PASS,
+        findings={"US-RESPIRATOR": "info"},
+    ),
+    Case(
+        "medical_masks_for_us_have_no_rule_and_warn",
+        lot("medical_mask", "US_ASTM_F2100", "nmpa_registration", "export_declaration"),
+        "US",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"DEST-UNRULED-CATEGORY": "warn"},
+        mentions=("United States", "check it manually"),
+    ),
+    # Cambodia
+    Case(
+        "gb19082_clothing_with_evidence_passes_for_cambodia",
+        lot(
+            "protective_clothing",
+            "CN_GB19082",
+            "nmpa_registration",
+            "export_declaration",
+            "test_report",
+        ),
+        "KH",
+        **MAY_2020,
+        result=RESULT_PASS,
+        findings={"KH-DONATION-EXEMPTION": "info"},
+        absent=("KH-EVIDENCE", "DEST-UNRULED-CATEGORY"),
+    ),
+    Case(
+        "goggles_without_standard_or_evidence_warn_for_cambodia",
+        lot("goggles", None, "nmpa_registration", "export_declaration"),
+        "KH",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"KH-EVIDENCE": "warn", "CN-GACC53-INSPECTION": "info"},
+        mentions=("no declared standard", "9004909000"),
+    ),
+    # No destination profile
+    Case(
+        "country_without_a_profile_warns_instead_of_passing",
+        lot("respirator_nonmedical", "JP_DS2", "test_report"),
+        "JP",
+        export_date=date(2020, 4, 20),
+        arrival_date=date(2020, 4, 30),
+        result=RESULT_WARN,
+        findings={"DEST-UNPROFILED": "warn"},
+        absent=("DEST-UNRULED-CATEGORY",),
+        mentions=("JP",),
+    ),
+    # Shelf life
+    Case(
+        "lot_expiring_five_months_after_arrival_warns",
+        lot(
+            "gloves",
+            None,
+            "ce_certificate",
+            "nmpa_registration",
+            "export_declaration",
+            manufacture_date=date(2017, 10, 15),
+            expiry_date=date(2020, 10, 15),
+        ),
+        "IT",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"SHELF-SHORT-AT-ARRIVAL": "warn"},
+        absent=("SHELF-EXPIRED-AT-ARRIVAL",),
+        mentions=("Only 153 days", "at least 365 days"),
+    ),
+    Case(
+        "lot_expiring_five_months_after_arrival_passes_with_a_lower_threshold",
+        lot(
+            "gloves",
+            None,
+            "ce_certificate",
+            "nmpa_registration",
+            "export_declaration",
+            manufacture_date=date(2017, 10, 15),
+            expiry_date=date(2020, 10, 15),
+        ),
+        "IT",
+        **MAY_2020,
+        min_shelf_life_days=120,
+        result=RESULT_PASS,
+        absent=("SHELF-SHORT-AT-ARRIVAL",),
+    ),
+    Case(
+        "lot_expired_at_arrival_fails",
+        lot(
+            "gloves",
+            None,
+            "ce_certificate",
+            "nmpa_registration",
+            "export_declaration",
+            expiry_date=date(2020, 5, 10),
+        ),
+        "IT",
+        **MAY_2020,
+        result=RESULT_FAIL,
+        findings={"SHELF-EXPIRED-AT-ARRIVAL": "fail"},
+        absent=("SHELF-SHORT-AT-ARRIVAL",),
+        mentions=("expired on 2020-05-10, 5 days before",),
+    ),
+    Case(
+        "short_lived_sanitiser_with_half_its_life_left_is_fine",
+        lot(
+            "sanitiser",
+            None,
+            "test_report",
+            manufacture_date=date(2020, 1, 1),
+            expiry_date=date(2020, 10, 27),
+        ),
+        "KH",
+        **MAY_2020,
+        result=RESULT_WARN,  # only KH-EVIDENCE: no declared standard
+        findings={"KH-EVIDENCE": "warn"},
+        absent=("SHELF-SHORT-AT-ARRIVAL",),
+    ),
+    Case(
+        "short_lived_sanitiser_with_less_than_half_its_life_left_warns",
+        lot(
+            "sanitiser",
+            "CN_YY0469",
+            "test_report",
+            manufacture_date=date(2019, 10, 1),
+            expiry_date=date(2020, 7, 27),
+        ),
+        "KH",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"SHELF-SHORT-AT-ARRIVAL": "warn", "DOC-STANDARD-CATEGORY": "warn"},
+        mentions=("Only 73 days", "at least 150 days"),
+    ),
+    Case(
+        "gloves_without_expiry_date_warn",
+        lot(
+            "gloves",
+            None,
+            "ce_certificate",
+            "nmpa_registration",
+            "export_declaration",
+            expiry_date=None,
+        ),
+        "IT",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"SHELF-EXPIRY-UNKNOWN": "warn"},
+    ),
+    # Completeness
+    Case(
+        "hs_code_unknown_for_category_other_fails",
+        lot("other", None, "test_report"),
+        "KH",
+        **MAY_2020,
+        result=RESULT_FAIL,
+        findings={"DOC-HS-CODE": "fail"},
+        mentions=("category 'other'",),
+    ),
+    Case(
+        "hs_code_set_on_a_lot_of_category_other_is_enough",
+        lot("other", None, "test_report", hs_code="6505.00"),
+        "KH",
+        **MAY_2020,
+        result=RESULT_WARN,  # KH-EVIDENCE only
+        absent=("DOC-HS-CODE",),
+    ),
+    Case(
+        "malformed_hs_code_fails",
+        lot(
+            "goggles",
+            None,
+            "ce_certificate",
+            "nmpa_registration",
+            "export_declaration",
+            hs_code="90x4",
+        ),
+        "IT",
+        **MAY_2020,
+        result=RESULT_FAIL,
+        findings={"DOC-HS-CODE": "fail"},
+        mentions=("'90x4' is not a valid code",),
+    ),
+    Case(
+        "respirator_without_any_evidence_for_its_standard_warns",
+        lot(
+            "respirator_nonmedical",
+            "KR_1ST_CLASS",
+            "export_declaration",
+            manufacturer_whitelisted=True,
+        ),
+        "KR",
+        export_date=date(2020, 8, 1),
+        arrival_date=date(2020, 8, 10),
+        result=RESULT_WARN,
+        findings={"DOC-STANDARD-EVIDENCE": "warn", "KR-MASK-QUASI-DRUG": "warn"},
+        mentions=("missing one of ce_certificate, eu_declaration_of_conformity",),
+    ),
+    Case(
+        "standard_of_another_category_warns",
+        lot("gloves", "CN_YY0469", "ce_certificate", "nmpa_registration", "export_declaration"),
+        "IT",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"DOC-STANDARD-CATEGORY": "warn"},
+        mentions=("CN_YY0469 is not a catalogued standard for gloves",),
+    ),
+]
+
+
+def test_the_table_is_broad_enough():
+    assert len(CASES) >= 25
+    assert len({case.id for case in CASES}) == len(CASES)
+    assert {case.country for case in CASES} >= {"IT", "DE", "KR", "KH", "US", "JP"}
+    assert len({case.facts.category for case in CASES}) >= 9
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_rule_table(rulebook, case):
+    evaluation = rulebook.evaluate(
+        case.facts,
+        country=case.country,
+        export_date=case.export_date,
+        arrival_date=case.arrival_date,
+        min_shelf_life_days=case.min_shelf_life_days,
+    )
+    found = {finding.rule: finding.severity for finding in evaluation.findings}
+    report = "\n".join(f"{f.severity} {f.rule}: {f.message}" for f in evaluation.findings)
+    assert evaluation.result == case.result, report
+    for rule_id, severity in case.findings.items():
+        assert found.get(rule_id) == severity, f"{rule_id}\n{report}"
+    for rule_id in case.absent:
+        assert rule_id not in found, f"{rule_id}\n{report}"
+    messages = " ".join(finding.message for finding in evaluation.findings)
+    for text in case.mentions:
+        assert text in messages, f"{text!r}\n{report}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_every_finding_is_bilingual_and_sourced(rulebook, case):
+    evaluation = rulebook.evaluate(
+        case.facts,
+        country=case.country,
+        export_date=case.export_date,
+        arrival_date=case.arrival_date,
+    )
+    for finding in evaluation.findings:
+        assert finding.severity in ("info", "warn", "fail")
+        assert finding.message and finding.source
+        assert any("\u4e00" <= char <= "\u9fff" for char in finding.message_zh)
+        assert "{" not in finding.message + finding.message_zh
+
+
+def test_evaluate_many_matches_evaluate_one_by_one(rulebook):
+    lots = [case.facts for case in CASES] * 3
+    dates = {"export_date": date(2020, 5, 1), "arrival_date": date(2020, 5, 15)}
+    for country in ("IT", "KR", "KH", "US", "JP"):
+        many = rulebook.evaluate_many(lots, country=country, **dates)
+        assert many == [rulebook.evaluate(facts, country=country, **dates) for facts in lots]
+
+
+def test_a_lot_with_only_info_findings_passes(rulebook):
+    facts = lot(
+        "respirator_nonmedical",
+        "CN_GB2626_KN95",
+        "export_declaration",
+        "ce_certificate",
+        "test_report",
+    )
+    evaluation = rulebook.evaluate(facts, country="KH", **MAY_2020)
+    assert evaluation.findings
+    assert {finding.severity for finding in evaluation.findings} == {"info"}
+    assert evaluation.result == RESULT_PASS
+
+
+def test_evaluation_as_dict_has_the_stable_shape(rulebook):
+    evaluation = rulebook.evaluate(KN95_DECLARED, country="DE", **NOV_2021)
+    data = evaluation.as_dict()
+    assert set(data) == {"result", "findings"}
+    assert data["result"] == RESULT_FAIL
+    assert all(
+        set(finding) == {"rule", "severity", "message", "message_zh", "source"}
+        for finding in data["findings"]
+    )
+    json.dumps(data)
+
+
+def test_attachments_given_as_a_list_are_accepted(rulebook):
+    as_list = LotFacts(
+        category="respirator_nonmedical",
+        standard="CN_GB2626_KN95",
+        manufacture_date=None,
+        expiry_date=FAR_EXPIRY,
+        attachments=["export_declaration", "test_report"],  # type: ignore[arg-type]
+    )
+    assert as_list.attachments == frozenset({"export_declaration", "test_report"})
+    assert rulebook.evaluate(as_list, country="IT", **MAY_2020).result == RESULT_WARN
+
+
+def test_country_code_is_case_insensitive(rulebook):
+    upper = rulebook.evaluate(KN95_DECLARED, country="IT", **MAY_2020)
+    assert rulebook.evaluate(KN95_DECLARED, country="it", **MAY_2020) == upper
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"country": "ITA"}, "ISO 3166-1 alpha-2"),
+        ({"arrival_date": date(2020, 4, 1)}, "before export_date"),
+        ({"facts": replace(KN95_DECLARED, category="masks")}, "unknown category 'masks'"),
+        ({"min_shelf_life_days": -1}, "min_shelf_life_days"),
+    ],
+)
+def test_evaluate_rejects_bad_input(rulebook, change, message):
+    arguments = {"facts": KN95_DECLARED, "country": "IT", **MAY_2020, **change}
+    facts = arguments.pop("facts")
+    with pytest.raises(ValueError, match=message):
+        rulebook.evaluate(facts, **arguments)
+
+
+# --------------------------------------------------------------------------- rule validation
+
+
+def _edited(ruleset, rule_id, edit):
+    rules = copy.deepcopy(ruleset["rules"])
+    edit(next(rule for rule in rules if rule["id"] == rule_id))
+    return rules
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "edit", "field"),
+    [
+        ("CN-ANN5-NMPA", lambda r: r.update(kind="export_ban"), "kind"),
+        ("CN-ANN5-NMPA", lambda r: r.pop("source"), "source"),
+        ("CN-ANN5-NMPA", lambda r: r.update(effective_from="2020-04-31"), "effective_from"),
+        ("CN-ANN5-NMPA", lambda r: r.update(effective_from=None), "effective_from"),
+        ("CN-ANN5-NMPA", lambda r: r.update(effective_to="2020-03-01"), "effective_to"),
+        ("CN-ANN5-NMPA", lambda r: r.update(severity="error"), "severity"),
+        ("CN-ANN5-NMPA", lambda r: r.update(source_status="NF"), "source_status"),
+        ("CN-ANN5-NMPA", lambda r: r.update(message="{lot_number} failed"), "message"),
+        ("CN-ANN5-NMPA", lambda r: r.update(message_zh="Not Chinese"), "message_zh"),
+        ("CN-ANN5-NMPA", lambda r: r.update(colour="red"), "colour"),
+        ("CN-ANN5-NMPA", lambda r: r["applies_to"].update(side="destination"), "applies_to.side"),
+        (
+            "CN-ANN5-NMPA",
+            lambda r: r["applies_to"].update(categories=["masks"]),
+            "applies_to.categories",
+        ),
+        (
+            "EU-RESPIRATOR",
+            lambda r: r["applies_to"].update(countries=["XX"]),
+            "applies_to.countries",
+        ),
+        (
+            "EU-RESPIRATOR",
+            lambda r: r["params"]["routes"][0].update(standards=["EN_999"]),
+            "params.routes[0].standards",
+        ),
+        (
+            "EU-RESPIRATOR",
+            lambda r: r["params"]["routes"][1].update(groups=["n95ish"]),
+            "params.routes[1].groups",
+        ),
+        (
+            "EU-RESPIRATOR",
+            lambda r: r["params"]["routes"][0].update(attachments_all=["invoice"]),
+            "params.routes[0].attachments_all",
+        ),
+        (
+            "EU-RESPIRATOR",
+            lambda r: r["params"]["routes"][1].update(effective_to="2019-01-01"),
+            "params.routes[1].effective_to",
+        ),
+        ("EU-RESPIRATOR", lambda r: r["params"].update(routes=[]), "params.routes"),
+        ("SHELF-SHORT-AT-ARRIVAL", lambda r: r["params"].update(check="soon"), "params.check"),
+        (
+            "SHELF-SHORT-AT-ARRIVAL",
+            lambda r: r["params"].update(default_min_days="a year"),
+            "params.default_min_days",
+        ),
+        (
+            "CN-GACC53-INSPECTION",
+            lambda r: r["params"]["codes"].update({"6307.90": {}}),
+            "params.codes",
+        ),
+        ("DOC-STANDARD-EVIDENCE", lambda r: r["params"].update(minimum=2), "params.minimum"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_invalid_rules_are_rejected_naming_rule_and_field(ruleset, catalogue, rule_id, edit, field):
+    rules = _edited(ruleset, rule_id, edit)
+    with pytest.raises(ValueError) as excinfo:
+        RuleBook.from_data(version="test", rules=rules, catalogue=catalogue)
+    assert f"rule {rule_id!r}" in str(excinfo.value)
+    assert f"field {field!r}" in str(excinfo.value)
+
+
+def test_duplicate_rule_ids_are_rejected(ruleset, catalogue):
+    rules = copy.deepcopy(ruleset["rules"])
+    rules.append(copy.deepcopy(rules[0]))
+    with pytest.raises(ValueError, match="duplicate rule id"):
+        validate_rules(rules, catalogue)
+
+
+def test_rules_survive_a_json_round_trip(ruleset, catalogue, rulebook):
+    stored = json.loads(json.dumps(ruleset))
+    from_json = RuleBook.from_data(
+        version=stored["version"], rules=stored["rules"], catalogue=catalogue
+    )
+    assert from_json.rule_ids == rulebook.rule_ids
+    evaluation = from_json.evaluate(KN95_DECLARED, country="IT", **MAY_2020)
+    assert evaluation == rulebook.evaluate(KN95_DECLARED, country="IT", **MAY_2020)
+
+
+# --------------------------------------------------------------------------- the data
+
+
+def test_shipped_rule_set_is_version_2020_1_and_every_rule_is_sourced(ruleset):
+    assert [path.name for path in ruleset_files()][0] == "2020.1.yaml"
+    assert ruleset["version"] == "2020.1"
+    kinds_used = set()
+    for rule in ruleset["rules"]:
+        kinds_used.add(rule["kind"])
+        assert "effective_from" in rule and "effective_to" in rule
+        if rule["source_status"] != "I":
+            assert "http" in rule["source"] and "S" in rule["source"], rule["id"]
+    assert kinds_used == set(RULE_KINDS)
+
+
+def test_catalogue_has_every_standard_of_the_brief(catalogue):
+    expected = {
+        "CN_GB2626_KN95",
+        "CN_GB19083",
+        "CN_YY0469",
+        "CN_YYT0969",
+        "CN_GB19082",
+        "EU_EN149_FFP2",
+        "EU_EN14683",
+        "EU_EN14126",
+        "EU_REC2020_403",
+        "US_N95",
+        "US_ASTM_F2100",
+        "KR_KF94",
+        "KR_1ST_CLASS",
+        "JP_DS2",
+        "AU_P2",
+        "IT_DL18",
+    }
+    assert set(catalogue.standards) == expected
+    assert catalogue.standards["KR_1ST_CLASS"].status == "P"
+    assert all(set(spec.category) <= set(CATEGORIES) for spec in catalogue.standards.values())
+
+
+def test_n95_equivalence_group_follows_the_3m_bulletin_and_excludes_kf94(catalogue):
+    group = catalogue.equivalence("non_oil_particle_respirators")
+    assert set(group.members) == {
+        "US_N95",
+        "EU_EN149_FFP2",
+        "CN_GB2626_KN95",
+        "AU_P2",
+        "KR_1ST_CLASS",
+        "JP_DS2",
+    }
+    assert group.status == "V"
+    assert "KR_KF94" not in group.members
+    assert catalogue.equivalence("fluid_resistant_surgical_masks").status == "I"
+    assert catalogue.equivalence("infective_agent_clothing").status == "P"
+
+
+def test_gacc53_categories_match_the_inspection_codes(catalogue, ruleset):
+    inspection = next(r for r in ruleset["rules"] if r["id"] == "CN-GACC53-INSPECTION")
+    codes = inspection["params"]["codes"]
+    assert len(codes) == 19
+    for category, entry in catalogue.hs_codes.items():
+        if entry["gacc53"]:
+            assert entry["cn"] in codes, category
+    assert catalogue.hs_codes["other"]["hs"] is None
+
+
+def test_catalogue_labels_every_attachment_kind_and_profiles_eu_members(catalogue):
+    assert set(catalogue.attachment_kinds) == set(ATTACHMENT_KINDS)
+    assert catalogue.countries["IT"]["profile"] == "EU"
+    assert sum(1 for c in catalogue.countries.values() if c["profile"] == "EU") == 27
+    assert {"KR", "KH", "US"} <= set(catalogue.countries)
+    assert "JP" not in catalogue.countries
+
+
+def test_engine_and_catalogue_do_not_import_django():
+    for name in ("engine.py", "catalogue.py"):
+        tree = ast.parse((PROJECT_ROOT / "compliance" / name).read_text(encoding="utf-8"))
+        imported = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        } | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not any(module and module.startswith("django") for module in imported), name
+
+
+def test_evaluations_are_immutable(rulebook):
+    evaluation = rulebook.evaluate(KN95_DECLARED, country="IT", **MAY_2020)
+    assert isinstance(evaluation, Evaluation)
+    with pytest.raises(AttributeError):
+        evaluation.result = RESULT_PASS  # type: ignore[misc]
