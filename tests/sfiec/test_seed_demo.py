@@ -1,0 +1,87 @@
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from donations.models import DonationOffer
+from shipments.models import Shipment
+
+STORY_MODELS = [
+    "partners.SisterCity",
+    "partners.Organisation",
+    "partners.Contact",
+    "partners.PartnerMembership",
+    "donations.Need",
+    "donations.DonationOffer",
+    "donations.MaterialLot",
+    "shipments.Shipment",
+    "shipments.ShipmentLine",
+    "shipments.TrackingEvent",
+    "sfiec.StatusChange",
+    "auth.User",
+]
+
+
+def _counts():
+    return {label: apps.get_model(label).objects.count() for label in STORY_MODELS}
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_gives_the_same_counts():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    first = _counts()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert _counts() == first
+
+
+@pytest.mark.django_db
+def test_seed_demo_tells_the_whole_story(capsys):
+    call_command("seed_demo")
+    output = capsys.readouterr().out
+    assert "coordinator" in output and "sfiec-demo-2026" in output
+
+    cities = set(apps.get_model("partners.SisterCity").objects.values_list("name", flat=True))
+    assert cities >= {"Milan", "Turin", "Busan", "Gwangyang", "Incheon", "Phnom Penh"}
+    donors = apps.get_model("partners.Organisation").objects.filter(kind="donor")
+    assert donors.count() >= 5 and all(d.name_zh for d in donors)
+    assert set(DonationOffer.objects.values_list("status", flat=True)) == set(
+        DonationOffer.Status.values
+    )
+    categories = set(
+        apps.get_model("donations.MaterialLot").objects.values_list("category", flat=True)
+    )
+    assert categories >= {
+        "medical_mask",
+        "respirator_nonmedical",
+        "protective_clothing",
+        "gloves",
+        "goggles",
+        "test_kit",
+        "thermometer",
+    }
+    statuses = set(Shipment.objects.values_list("status", flat=True))
+    assert len(statuses) >= 4
+    delivered = Shipment.objects.get(status="delivered")
+    assert list(delivered.events.values_list("status", flat=True)) == [
+        "draft",
+        "ready",
+        "booked",
+        "in_transit",
+        "arrived",
+        "delivered",
+    ]
+    roles = {
+        g
+        for u in apps.get_model("auth.User").objects.all()
+        for g in u.groups.values_list("name", flat=True)
+    }
+    assert roles == {"coordinator", "logistics_officer", "compliance_officer", "manager", "viewer"}
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_no_password_outside_development(capsys, settings):
+    settings.DEBUG = False
+    call_command("seed_demo")
+    output = capsys.readouterr().out
+    assert "sfiec-demo-2026" not in output
+    user = apps.get_model("auth.User").objects.get(username="coordinator")
+    assert not user.has_usable_password()
