@@ -264,6 +264,15 @@ class MaterialLot(models.Model):
     def quantity_available(self) -> int:
         return self.quantity_received - self.quantity_allocated
 
+    @property
+    def inspection_result(self) -> str:
+        """``accepted``, ``quarantined`` or ``rejected`` once inspected, else empty."""
+        if self.status == MaterialLotStatus.REJECTED:
+            return "rejected"
+        if self.status == MaterialLotStatus.RECEIVED:
+            return "quarantined" if self.is_quarantined else "accepted"
+        return ""
+
 
 class Attachment(models.Model):
     """A certificate, report or photo belonging to a lot, checked by content on upload."""

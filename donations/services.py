@@ -2,15 +2,18 @@
 
 from collections.abc import Iterable
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sfiec.choices import AttachmentKind
 from sfiec.exceptions import DomainError
 from sfiec.references import reference_next
+from sfiec.uploads import CheckedUpload
 from sfiec.workflow import transition_apply
 
-from .models import DonationOffer, MaterialLot, Need
+from .models import Attachment, DonationOffer, MaterialLot, Need
 from .workflows import LOT_WORKFLOW, NEED_WORKFLOW, OFFER_WORKFLOW
 
 LOT_FIELDS = (
@@ -139,14 +142,17 @@ def _offer_decide(*, offer, actor, target, reason):
         locked.decided_by = actor
         locked.decided_at = timezone.now()
 
-    return transition_apply(
-        instance=offer,
-        workflow=OFFER_WORKFLOW,
-        target=target,
-        actor=actor,
-        note=reason,
-        apply=record_decision,
-    )
+    with transaction.atomic():
+        offer = transition_apply(
+            instance=offer,
+            workflow=OFFER_WORKFLOW,
+            target=target,
+            actor=actor,
+            note=reason,
+            apply=record_decision,
+        )
+        _enqueue_on_commit("offer_decision_notify_task", offer.pk)
+    return offer
 
 
 def offer_withdraw(*, offer: DonationOffer, actor, reason: str = "") -> DonationOffer:
@@ -238,3 +244,169 @@ def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
     return transition_apply(
         instance=need, workflow=NEED_WORKFLOW, target=target, actor=actor, note=note
     )
+
+
+def _enqueue_on_commit(task_name: str, *args) -> None:
+    from . import tasks  # tasks import services; imported late to avoid a cycle
+
+    task = getattr(tasks, task_name)
+    transaction.on_commit(lambda: task.delay(*args))
+
+
+def attachment_add(*, lot: MaterialLot, kind: str, upload: CheckedUpload, actor=None) -> Attachment:
+    """Store a file that passed ``sfiec.uploads.upload_check`` on a lot.
+
+    The same content of the same kind is stored once, so a resubmitted form adds nothing. The
+    file is written under a server-made name; if the surrounding transaction fails the caller
+    removes it (see ``_stored_files_removed_on_error``).
+    """
+    existing = lot.attachments.filter(kind=kind, sha256=upload.sha256).first()
+    if existing is not None:
+        return existing
+    attachment = Attachment(
+        lot=lot,
+        kind=kind,
+        original_name=upload.original_name,
+        sha256=upload.sha256,
+        content_type=upload.content_type,
+        size=upload.size,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    content = upload.as_content_file()
+    attachment.file.save(content.name, content, save=False)
+    try:
+        attachment.full_clean()
+        attachment.save()
+    except Exception:
+        default_storage.delete(attachment.file.name)
+        raise
+    return attachment
+
+
+class _stored_files_removed_on_error:
+    """Files are not transactional: forget what was written if the transaction fails."""
+
+    def __init__(self):
+        self.names: list[str] = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            for name in self.names:
+                default_storage.delete(name)
+        return False
+
+
+def offer_submit(
+    *,
+    user=None,
+    donor: dict,
+    lots: list[dict],
+    preferred_city=None,
+    need=None,
+    notes: str = "",
+    submission_key: str | None = None,
+) -> tuple[DonationOffer, bool]:
+    """Submit an offer from the public form or an import: donor, lots and files, all or nothing.
+
+    ``donor`` holds the arguments of ``partners.services.donor_for_submission``; each item of
+    ``lots`` is ``{"values": {lot fields}, "attachments": [(kind, CheckedUpload), ...]}``.
+    Returns ``(offer, created)``: with a ``submission_key`` already used, the earlier offer and
+    False, and nothing is written. On success the contact and staff are emailed after commit.
+    """
+    from partners.services import donor_for_submission
+
+    if submission_key:
+        existing = DonationOffer.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            return existing, False
+    if not lots:
+        raise DomainError(_("An offer needs at least one lot."))
+    with _stored_files_removed_on_error() as stored, transaction.atomic():
+        organisation, contact = donor_for_submission(user=user, **donor)
+        offer = offer_create(
+            donor=organisation,
+            contact=contact,
+            lots=[item["values"] for item in lots],
+            preferred_city=preferred_city,
+            need=need,
+            notes=notes,
+            submitted_by=user,
+            submission_key=submission_key,
+        )
+        for lot, item in zip(offer.lots.order_by("id"), lots, strict=True):
+            for kind, upload in item.get("attachments", ()):
+                attachment = attachment_add(lot=lot, kind=kind, upload=upload, actor=user)
+                stored.names.append(attachment.file.name)
+        _enqueue_on_commit("offer_submitted_notify_task", offer.pk)
+    return offer, True
+
+
+def offer_decide(*, offer: DonationOffer, actor, accept: bool, reason: str = "") -> DonationOffer:
+    """Accept or decline in one step from the review page, taking a submitted offer into review.
+
+    The partner is emailed the decision and its reason.
+    """
+    with transaction.atomic():
+        if offer.status == DonationOffer.Status.SUBMITTED:
+            offer_start_review(offer=offer, actor=actor)
+        if accept:
+            return offer_accept(offer=offer, actor=actor, reason=reason)
+        return offer_decline(offer=offer, actor=actor, reason=reason)
+
+
+class InspectionResult:
+    ACCEPTED = "accepted"
+    QUARANTINED = "quarantined"
+    REJECTED = "rejected"
+    ALL = (ACCEPTED, QUARANTINED, REJECTED)
+
+
+def lot_intake(
+    *,
+    lot: MaterialLot,
+    actor,
+    result: str,
+    quantity_received: int = 0,
+    note: str = "",
+    photos: list[CheckedUpload] = (),
+) -> MaterialLot:
+    """Record a lot's arrival and inspection: accepted, quarantined or rejected (with a reason).
+
+    Photos are stored with the lot. A received lot (accepted or quarantined) gets its compliance
+    checks enqueued after commit, when the compliance app offers ``lot_checks_enqueue``.
+    """
+    if result not in InspectionResult.ALL:
+        raise DomainError(_("Unknown inspection result."))
+    with _stored_files_removed_on_error() as stored, transaction.atomic():
+        if result == InspectionResult.REJECTED:
+            lot = lot_reject(lot=lot, actor=actor, reason=note)
+        else:
+            lot = lot_receive(
+                lot=lot,
+                actor=actor,
+                quantity_received=quantity_received,
+                is_quarantined=result == InspectionResult.QUARANTINED,
+                note=note,
+            )
+        for photo in photos:
+            attachment = attachment_add(
+                lot=lot, kind=AttachmentKind.PHOTO, upload=photo, actor=actor
+            )
+            stored.names.append(attachment.file.name)
+        if result != InspectionResult.REJECTED:
+            lot_id = lot.pk
+            transaction.on_commit(lambda: _lot_checks_enqueue([lot_id]))
+    return lot
+
+
+def _lot_checks_enqueue(lot_ids: list[int]) -> None:
+    try:
+        from compliance import services as compliance_services
+    except ImportError:
+        return
+    enqueue = getattr(compliance_services, "lot_checks_enqueue", None)
+    if enqueue is not None:
+        enqueue(lot_ids)

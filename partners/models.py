@@ -125,3 +125,48 @@ class PartnerMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.organisation}"
+
+
+class SignupRequestStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+class SignupRequest(models.Model):
+    """Someone asks for a partner account; staff approve it (an invitation follows) or refuse."""
+
+    Status = SignupRequestStatus
+
+    organisation_name = models.CharField(_("organisation"), max_length=200)
+    contact_name = models.CharField(_("your name"), max_length=120)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=Contact.Language.choices, default="en"
+    )
+    message = models.TextField(_("message"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("sign-up request")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "approved", "rejected"]),
+                name="signup_request_status_valid",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organisation_name}: {self.contact_name} <{self.email}>"

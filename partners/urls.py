@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "partners"
-urlpatterns: list = []
+urlpatterns = [
+    path("partners/signup/", views.signup_request, name="signup"),
+    path("partners/invite/<str:token>/", views.invite_accept, name="invite-accept"),
+    path("staff/partners/invite/", views.partner_invite, name="invite"),
+    path("staff/partners/requests/", views.signup_list, name="signup-list"),
+    path("staff/partners/requests/<int:pk>/", views.signup_decide, name="signup-decide"),
+]

@@ -213,3 +213,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Intake (issue 4) ---
+# Caps on uploaded files: per file, per request (all files together) and how many per request.
+UPLOAD_MAX_FILE_BYTES = env.int("UPLOAD_MAX_FILE_BYTES", default=10 * 1024 * 1024)
+UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=40 * 1024 * 1024)
+UPLOAD_MAX_FILES = env.int("UPLOAD_MAX_FILES", default=20)
+# Images larger than this many pixels are refused before decoding (decompression bombs).
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
+# Rows one spreadsheet import may hold, and how long a previewed import waits for confirmation.
+OFFER_IMPORT_MAX_ROWS = env.int("OFFER_IMPORT_MAX_ROWS", default=2000)
+OFFER_IMPORT_PREVIEW_SECONDS = env.int("OFFER_IMPORT_PREVIEW_SECONDS", default=3600)
+# A partner invitation link stays valid this long (seconds).
+PARTNER_INVITE_MAX_AGE = env.int("PARTNER_INVITE_MAX_AGE", default=7 * 24 * 3600)
+# Only behind a proxy that sets X-Forwarded-For: how many proxies to trust for the client address.
+THROTTLE_TRUSTED_PROXIES = env.int("THROTTLE_TRUSTED_PROXIES", default=0)

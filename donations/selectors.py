@@ -1,0 +1,83 @@
+"""Reads of offers, lots and attachments, always scoped to who is asking."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from sfiec.roles import user_is_staff_member
+
+from .models import Attachment, DonationOffer, MaterialLot
+
+OPEN_STATUSES = (DonationOffer.Status.SUBMITTED, DonationOffer.Status.UNDER_REVIEW)
+
+
+def _partner_organisation_id(user) -> int | None:
+    membership = getattr(user, "partner_membership", None) if user else None
+    return membership.organisation_id if membership else None
+
+
+def offer_list(*, user) -> QuerySet[DonationOffer]:
+    """Staff see every offer; a partner only its organisation's; anyone else none."""
+    offers = DonationOffer.objects.select_related("donor", "contact", "preferred_city").annotate(
+        lot_count=Count("lots", distinct=True)
+    )
+    if user_is_staff_member(user):
+        return offers
+    organisation_id = _partner_organisation_id(user)
+    if organisation_id is not None:
+        return offers.filter(donor_id=organisation_id)
+    return offers.none()
+
+
+def offer_review_queue(
+    *, user, status: str = "open", city=None, category: str = "", q: str = ""
+) -> QuerySet[DonationOffer]:
+    """The staff review queue, oldest first, with the filters of the queue page."""
+    offers = offer_list(user=user)
+    if status == "open":
+        offers = offers.filter(status__in=OPEN_STATUSES)
+    elif status:
+        offers = offers.filter(status=status)
+    if city is not None:
+        offers = offers.filter(preferred_city=city)
+    if category:
+        offers = offers.filter(lots__category=category)
+    if q:
+        offers = offers.filter(
+            Q(reference__icontains=q)
+            | Q(donor__name__icontains=q)
+            | Q(donor__name_zh__icontains=q)
+            | Q(contact__email__icontains=q)
+            | Q(lots__product__icontains=q)
+        )
+    return offers.distinct().order_by("submitted_at")
+
+
+def offer_get(*, user, reference: str) -> DonationOffer:
+    """One offer with its lots and attachments; DoesNotExist (→ 404) if the user may not see it."""
+    lots = MaterialLot.objects.select_related("standard", "preferred_city").prefetch_related(
+        "attachments"
+    )
+    return (
+        offer_list(user=user)
+        .prefetch_related(Prefetch("lots", queryset=lots))
+        .get(reference=reference)
+    )
+
+
+def lot_list(*, user) -> QuerySet[MaterialLot]:
+    lots = MaterialLot.objects.select_related("offer", "offer__donor", "standard", "preferred_city")
+    if user_is_staff_member(user):
+        return lots
+    organisation_id = _partner_organisation_id(user)
+    if organisation_id is not None:
+        return lots.filter(offer__donor_id=organisation_id)
+    return lots.none()
+
+
+def attachment_list(*, user) -> QuerySet[Attachment]:
+    attachments = Attachment.objects.select_related("lot", "lot__offer")
+    if user_is_staff_member(user):
+        return attachments
+    organisation_id = _partner_organisation_id(user)
+    if organisation_id is not None:
+        return attachments.filter(lot__offer__donor_id=organisation_id)
+    return attachments.none()

@@ -1,0 +1,209 @@
+// The offer form and the import page, enhanced. Without this file both still work:
+// "Add another lot" and "Remove" are real submit buttons the server handles.
+(function () {
+  "use strict";
+
+  // --- progress while a form uploads (import and its confirmation) -----------------------
+  document.querySelectorAll("form[data-progress]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var state = form.querySelector("[data-progress-state]");
+      if (state) state.hidden = false;
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        // Let this submit go through, then refuse a second click.
+        setTimeout(function () { button.disabled = true; }, 0);
+      });
+    });
+  });
+
+  var form = document.getElementById("offer-form");
+  if (!form) return;
+
+  var lots = document.getElementById("lots");
+  var template = document.getElementById("lot-template");
+  var total = form.querySelector("input[name=lots-TOTAL_FORMS]");
+  var status = document.getElementById("lots-status");
+  var evaluateUrl = form.dataset.evaluateUrl;
+  var chinese = (form.dataset.language || "").indexOf("zh") === 0;
+  var submitting = false;
+
+  function visibleLots() {
+    return Array.prototype.filter.call(lots.querySelectorAll("[data-lot]"), function (lot) {
+      return !lot.hidden;
+    });
+  }
+
+  function renumber() {
+    visibleLots().forEach(function (lot, position) {
+      var legend = lot.querySelector("legend");
+      legend.textContent = legend.textContent.replace(/\d+/, String(position + 1));
+      var remove = lot.querySelector("[data-remove-lot]");
+      if (remove) remove.textContent = remove.textContent.replace(/\d+/, String(position + 1));
+    });
+  }
+
+  function announce(text) {
+    if (status) status.textContent = text;
+  }
+
+  // --- add and remove lots -----------------------------------------------------------------
+  document.getElementById("add-lot").addEventListener("click", function (event) {
+    event.preventDefault();
+    var index = parseInt(total.value, 10);
+    if (index >= parseInt(lots.dataset.max, 10)) return;
+    var html = template.innerHTML.replace(/__prefix__/g, String(index))
+      .replace(/__number__/g, String(visibleLots().length + 1));
+    var holder = document.createElement("div");
+    holder.innerHTML = html.trim();
+    var lot = holder.firstElementChild;
+    lots.appendChild(lot);
+    total.value = String(index + 1);
+    wireLot(lot);
+    renumber();
+    announce(form.dataset.labelAdded);
+    var first = lot.querySelector("select, input:not([type=hidden])");
+    if (first) first.focus();
+  });
+
+  lots.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-remove-lot]");
+    if (!button) return;
+    event.preventDefault();
+    if (visibleLots().length <= 1) return;
+    var lot = button.closest("[data-lot]");
+    var marker = lot.querySelector("input[name$='-DELETE']");
+    if (marker) marker.value = "True";
+    lot.hidden = true;
+    renumber();
+    announce(form.dataset.labelRemoved);
+    var heading = document.getElementById("lots-heading");
+    if (heading) heading.focus();
+  });
+
+  form.addEventListener("submit", function (event) {
+    var submitter = event.submitter;
+    if (submitter && (submitter.name === "add_lot" || submitter.name === "remove_lot")) return;
+    if (submitting) { event.preventDefault(); return; }  // a double click sends once
+    submitting = true;
+  });
+
+  // --- the standards that fit the chosen category -------------------------------------------
+  function filterStandards(lot) {
+    var category = field(lot, "category").value;
+    var standard = field(lot, "standard");
+    Array.prototype.forEach.call(standard.options, function (option) {
+      if (!option.value) return;
+      var fits = !category || (option.dataset.categories || "").split(" ").indexOf(category) >= 0;
+      option.hidden = !fits;
+    });
+  }
+
+  function field(lot, name) {
+    return lot.querySelector("[name='lots-" + lot.dataset.lot + "-" + name + "']");
+  }
+
+  // --- compliance what-if -------------------------------------------------------------------
+  function csrfToken() {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function isoDate(days) {
+    var date = new Date(Date.now() + days * 86400000);
+    return date.toISOString().slice(0, 10);
+  }
+
+  function attachmentKinds(lot) {
+    var kinds = [];
+    var certificates = field(lot, "certificates");
+    if (certificates && certificates.files.length) kinds.push(field(lot, "certificate_kind").value);
+    var reports = field(lot, "test_reports");
+    if (reports && reports.files.length) kinds.push("test_report");
+    var photos = field(lot, "photos");
+    if (photos && photos.files.length) kinds.push("photo");
+    return kinds;
+  }
+
+  function destinationCountry() {
+    var city = form.querySelector("[name=preferred_city]");
+    var option = city && city.options[city.selectedIndex];
+    return option && option.value ? option.dataset.country || "" : "";
+  }
+
+  function clear(box) { box.textContent = ""; }
+
+  function render(box, data) {
+    clear(box);
+    if (!data || !data.result) return;
+    var heading = document.createElement("p");
+    heading.className = "whatif-title";
+    var badge = document.createElement("span");
+    badge.className = "badge badge-" + data.result;
+    badge.textContent = form.dataset["label" + data.result.charAt(0).toUpperCase() + data.result.slice(1)] || data.result;
+    heading.append(form.dataset.labelWhatif + ": ", badge);
+    box.appendChild(heading);
+    var list = document.createElement("ul");
+    list.className = "findings";
+    (data.findings || []).forEach(function (finding) {
+      var item = document.createElement("li");
+      item.className = "severity-" + (finding.severity || "info");
+      item.textContent = (chinese && finding.message_zh) ? finding.message_zh : finding.message;
+      list.appendChild(item);
+    });
+    if (list.children.length) box.appendChild(list);
+  }
+
+  function evaluate(lot) {
+    var box = lot.querySelector("[data-whatif]");
+    if (!evaluateUrl || !box || lot.hidden) return;
+    var country = destinationCountry();
+    var category = field(lot, "category").value;
+    if (!country || !category) { clear(box); return; }
+    var payload = {
+      category: category,
+      standard: field(lot, "standard").value || null,
+      country: country,
+      export_date: isoDate(14),
+      arrival_date: isoDate(45),
+      manufacture_date: field(lot, "manufactured_on").value || null,
+      expiry_date: field(lot, "expires_on").value || null,
+      attachments: attachmentKinds(lot),
+      manufacturer_whitelisted: field(lot, "is_manufacturer_whitelisted").checked
+    };
+    var ticket = (lot._whatifTicket || 0) + 1;
+    lot._whatifTicket = ticket;
+    fetch(evaluateUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(payload)
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    }).then(function (data) {
+      if (lot._whatifTicket === ticket) render(box, data);
+    }).catch(function () {
+      if (lot._whatifTicket === ticket) clear(box);  // no what-if is better than a broken form
+    });
+  }
+
+  function schedule(lot) {
+    clearTimeout(lot._whatifTimer);
+    lot._whatifTimer = setTimeout(function () { evaluate(lot); }, 350);
+  }
+
+  var WATCHED = /-(category|standard|manufactured_on|expires_on|certificate_kind|certificates|test_reports|photos|is_manufacturer_whitelisted)$/;
+
+  function wireLot(lot) {
+    lot.addEventListener("change", function (event) {
+      var name = event.target.name || "";
+      if (/-category$/.test(name)) filterStandards(lot);
+      if (WATCHED.test(name)) schedule(lot);
+    });
+    filterStandards(lot);
+  }
+
+  Array.prototype.forEach.call(lots.querySelectorAll("[data-lot]"), wireLot);
+  var city = form.querySelector("[name=preferred_city]");
+  if (city) city.addEventListener("change", function () { visibleLots().forEach(schedule); });
+  visibleLots().forEach(function (lot) { if (field(lot, "category").value) schedule(lot); });
+})();
