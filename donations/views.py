@@ -3,6 +3,7 @@
 Each view states who may use it; state changes go through ``donations.services``.
 """
 
+import functools
 import secrets
 import time
 
@@ -94,7 +95,20 @@ def _files_to_reattach(request) -> list[dict]:
     return found
 
 
+def _body_capped(view):
+    """Refuse a body over the request cap before anything reads it (the proxy caps it too)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "POST" and request_too_large(request):
+            return _too_large(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @require_http_methods(["GET", "POST"])
+@_body_capped
 @rate_limit("offer_submit", template=RATE_TEMPLATE, when=_is_final_submit)
 def offer_new(request):
     """Public: anyone may offer a donation; a signed-in partner offers for its organisation."""
@@ -103,8 +117,6 @@ def offer_new(request):
     if request.method == "GET":
         form = OfferForm(user=user, initial={"submission_key": _new_key()})
         formset = LotFormSet(prefix="lots")
-    elif request_too_large(request):
-        return _too_large(request)
     else:
         form = OfferForm(request.POST, user=user)
         if not _is_final_submit(request):
@@ -204,6 +216,7 @@ def _import_key(token: str) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@_body_capped
 @rate_limit("offer_submit", template=RATE_TEMPLATE)
 def offer_import(request):
     """Public: upload a filled-in template and see every row's errors before anything is saved."""
@@ -211,8 +224,6 @@ def offer_import(request):
     if request.method == "GET":
         form = OfferImportForm(user=user, initial={"submission_key": _new_key()})
         return render(request, "donations/offer_import.html", {"form": form})
-    if request_too_large(request):
-        return _too_large(request)
     form = OfferImportForm(request.POST, request.FILES, user=user)
     if form.is_bot():
         return render(request, "donations/offer_thanks.html", {"offer": None})
