@@ -410,3 +410,20 @@ def _lot_checks_enqueue(lot_ids: list[int]) -> None:
     enqueue = getattr(compliance_services, "lot_checks_enqueue", None)
     if enqueue is not None:
         enqueue(lot_ids)
+
+
+def lot_attachment_upload(
+    *, lot: MaterialLot, kind: str, upload: CheckedUpload, actor
+) -> Attachment:
+    """Add a file to a lot from the API: staff any time, the partner while the offer is open."""
+    from sfiec.roles import user_is_staff_member
+
+    if not user_is_staff_member(actor) and lot.offer.status not in (
+        DonationOffer.Status.SUBMITTED,
+        DonationOffer.Status.UNDER_REVIEW,
+    ):
+        raise DomainError(_("Files can be added only while the offer is being reviewed."))
+    with _stored_files_removed_on_error() as stored, transaction.atomic():
+        attachment = attachment_add(lot=lot, kind=kind, upload=upload, actor=actor)
+        stored.names.append(attachment.file.name)
+    return attachment
