@@ -39,6 +39,7 @@ from .forms import (
 from .models import DonationOffer, MaterialLot
 
 SESSION_OFFERS = "intake_submitted_offers"
+SESSION_IMPORTS = "intake_import_previews"
 RATE_TEMPLATE = "donations/rate_limited.html"
 
 
@@ -250,6 +251,8 @@ def offer_import(request):
             },
             timeout=settings.OFFER_IMPORT_PREVIEW_SECONDS,
         )
+        # Only this browser session may confirm the preview.
+        request.session[SESSION_IMPORTS] = [*request.session.get(SESSION_IMPORTS, [])[-4:], token]
     context = {
         "form": form,
         "rows": rows[:20],
@@ -270,7 +273,8 @@ def offer_import_confirm(request):
     from partners.models import SisterCity
 
     token = request.POST.get("token", "")
-    pending = cache.get(_import_key(token)) if len(token) == 32 else None
+    mine = token in request.session.get(SESSION_IMPORTS, [])
+    pending = cache.get(_import_key(token)) if mine else None
     user = request.user if request.user.is_authenticated else None
     if pending is None or pending["user"] != getattr(user, "pk", None):
         existing = DonationOffer.objects.filter(submission_key=token).first() if token else None
