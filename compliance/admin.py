@@ -1,6 +1,13 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from sfiec.admin import service_action
+from sfiec.exceptions import DomainError
+
+from . import services
 from .models import ComplianceCheck, EquivalenceGroup, RuleSet, Standard
 
 
@@ -17,11 +24,70 @@ class EquivalenceGroupAdmin(admin.ModelAdmin):
     filter_horizontal = ["members"]
 
 
+class RuleSetForm(forms.ModelForm):
+    notes = forms.CharField(
+        label=_("What changed and why"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Saving makes a new version; checks made under the old one keep it."),
+    )
+
+    class Meta:
+        model = RuleSet
+        fields = ["title", "rules", "notes"]
+        widgets = {
+            "rules": forms.Textarea(
+                attrs={"rows": 30, "style": "font-family: monospace; width: 100%"}
+            )
+        }
+
+    def clean_rules(self):
+        rules = self.cleaned_data["rules"]
+        try:
+            services.rule_set_validate(rules)
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from error
+        return rules
+
+
 @admin.register(RuleSet)
 class RuleSetAdmin(SimpleHistoryAdmin):
-    list_display = ["version", "title", "is_active", "created_by", "created_at"]
+    """Compliance officers edit rules here; every save is a new version (see save_model)."""
+
+    form = RuleSetForm
+    list_display = ["version", "title", "is_active", "based_on", "created_by", "created_at"]
     list_filter = ["is_active"]
-    readonly_fields = ["based_on", "created_by", "created_at", "source_file"]
+    readonly_fields = [
+        "version",
+        "is_active",
+        "based_on",
+        "created_by",
+        "created_at",
+        "source_file",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # versions come from the shipped files or from editing one
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        base = RuleSet.objects.get(pk=obj.pk)
+        new = services.rule_set_revise(
+            base=base,
+            rules=form.cleaned_data["rules"],
+            title=form.cleaned_data["title"],
+            notes=form.cleaned_data["notes"],
+            actor=request.user,
+        )
+        obj.pk = new.pk
+        obj.version = new.version
+        self.message_user(
+            request,
+            _("Saved as version %(version)s; current checks are marked stale and re-run.")
+            % {"version": new.version},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ComplianceCheck)
@@ -44,10 +110,9 @@ class ComplianceCheckAdmin(SimpleHistoryAdmin):
         "country",
         "rule_set",
         "result",
-        "findings",
+        "findings_list",
         "export_date",
         "arrival_date",
-        "input_fingerprint",
         "is_current",
         "is_stale",
         "evaluated_at",
@@ -55,6 +120,28 @@ class ComplianceCheckAdmin(SimpleHistoryAdmin):
         "overridden_at",
         "override_reason",
     ]
+    exclude = ["findings", "input_fingerprint"]
+    actions = [
+        service_action(
+            _("Override with a justification"),
+            lambda c, u, r: services.check_override(check=c, actor=u, reason=r),
+            needs_reason=True,
+        )
+    ]
+
+    @admin.display(description=_("findings"))
+    def findings_list(self, obj):
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li><strong>{}</strong> [{}] {}<br>{}<br><small>{}</small></li>",
+                (
+                    (f["severity"], f["rule"], f["message"], f["message_zh"], f["source"])
+                    for f in obj.findings
+                ),
+            ),
+        )
 
     def has_add_permission(self, request):
         return False

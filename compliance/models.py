@@ -36,7 +36,7 @@ class Standard(models.Model):
 
 
 class EquivalenceGroup(models.Model):
-    """Standards accepted as equivalent for one purpose (N95 ≈ FFP2 ≈ KN95 for non-oil particles)."""
+    """Standards accepted as equivalent for one purpose (N95 ≈ FFP2 ≈ KN95, non-oil particles)."""
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=200)

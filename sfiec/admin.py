@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +51,8 @@ def service_action(label: str, call, *, needs_reason: bool = False, permission: 
                 done += 1
             except DomainError as error:
                 modeladmin.message_user(request, f"{obj}: {error.message}", messages.ERROR)
+            except PermissionDenied as error:
+                modeladmin.message_user(request, f"{obj}: {error}", messages.ERROR)
         if done:
             modeladmin.message_user(
                 request, _("%(label)s: %(count)d done.") % {"label": label, "count": done}

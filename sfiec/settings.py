@@ -88,7 +88,7 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the dev server and an eager task write without "database is locked".
+    # WAL and a busy timeout let the dev server and eager tasks write without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
@@ -178,11 +178,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "sfiec.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"offer_submit": env.str("OFFER_SUBMIT_RATE", default="20/hour")},
+    "DEFAULT_THROTTLE_RATES": {
+        "offer_submit": env.str("OFFER_SUBMIT_RATE", default="20/hour"),
+        "compliance_evaluate": env.str("COMPLIANCE_EVALUATE_RATE", default="120/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SFIEC donation logistics API",
-    "DESCRIPTION": "Offers, lots, compliance, shipments and receipts of donated protective supplies.",
+    "DESCRIPTION": "Offers, lots, compliance, shipments and receipts of donated supplies.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

@@ -48,8 +48,8 @@ def transition_apply(
 
     The row is re-read under a lock, so two concurrent moves are serialised and the second
     is judged against the status the first left. ``apply`` sees the locked row still in its old
-    status and may refuse (raise) or set further fields; ``record`` replaces the default StatusChange row (shipments write a
-    TrackingEvent instead).
+    status and may refuse (raise) or set further fields; ``record`` replaces the default
+    StatusChange row (shipments write a TrackingEvent instead).
     """
     model = type(instance)
     with transaction.atomic():

@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from compliance import services as compliance_services
 from donations.models import MaterialLot
 from sfiec.exceptions import DomainError
 from sfiec.references import reference_next
@@ -66,6 +67,11 @@ def shipment_update(*, shipment: Shipment, actor, **values) -> Shipment:
             setattr(locked, name, value)
         locked.full_clean()
         locked.save()
+        if compliance_services.shipment_dates(locked) != compliance_services.shipment_dates(
+            shipment
+        ):
+            # New dates mean new shelf-life and rule windows: the lines are checked again.
+            compliance_services.shipment_checks_enqueue(shipment_id=locked.pk)
     shipment.refresh_from_db()
     return shipment
 
@@ -113,12 +119,8 @@ def shipment_allocate(
             _("The allocation would exceed what is available; nothing was allocated.")
         ) from error
     lot.refresh_from_db()
-    _enqueue_after_allocation(line)
+    compliance_services.shipment_checks_enqueue(shipment_id=shipment.pk)
     return line
-
-
-def _enqueue_after_allocation(line: ShipmentLine) -> None:
-    """Hook for work that follows an allocation (the compliance check, issue #3)."""
 
 
 def shipment_deallocate(*, line: ShipmentLine, actor) -> None:
@@ -146,12 +148,13 @@ def shipment_transition(
 ) -> Shipment:
     """Move a shipment along its workflow; every move writes one TrackingEvent.
 
-    Cancelling releases the allocations of its lines. Leaving ``draft`` needs at least one line.
+    Cancelling releases the allocations of its lines. Leaving ``draft`` needs at least one line
+    and, for every line, a current compliance check that passes, warns or is overridden.
     """
 
     def before_save(locked: Shipment) -> None:
-        if target == Shipment.Status.READY and not locked.lines.filter(released_at=None).exists():
-            raise DomainError(_("A shipment needs at least one line before it is ready."))
+        if locked.status == Shipment.Status.DRAFT and target == Shipment.Status.READY:
+            _check_can_leave_draft(locked)
         if target == Shipment.Status.CANCELLED:
             _release_allocations(locked)
 
@@ -176,6 +179,18 @@ def shipment_transition(
         apply=before_save,
         record=record,
     )
+
+
+def _check_can_leave_draft(shipment: Shipment) -> None:
+    if not shipment.lines.filter(released_at=None).exists():
+        raise DomainError(_("A shipment needs at least one line before it is ready."))
+    blockers = compliance_services.shipment_blockers(shipment)
+    if blockers:
+        raise DomainError(
+            _("The shipment cannot leave draft: %(reasons)s")
+            % {"reasons": " ".join(blocker["message"] for blocker in blockers)},
+            details={"blockers": blockers},
+        )
 
 
 def _release_allocations(shipment: Shipment) -> None:

@@ -28,6 +28,16 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"SFIEC_REQUIRE_SERVICES=1 but this service test was skipped: {reason}"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits and other cached state must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def api_client():
     return APIClient()

@@ -13,3 +13,6 @@ from sfiec.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="sfiec-test-media-"))  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run in-process in the suite even when REDIS_URL is set; the worker tests in
+# tests/integration switch to the real broker and a real worker themselves.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -33,7 +33,8 @@ def _settings(**variables) -> dict:
         "import json; from sfiec import settings as s; "
         "print(json.dumps({'eager': s.CELERY_TASK_ALWAYS_EAGER, 'broker': s.CELERY_BROKER_URL,"
         " 'cache': s.CACHES['default']['BACKEND'], 'db': s.DATABASES['default']['ENGINE'],"
-        " 'email': s.EMAIL_BACKEND, 'site': s.SITE_URL, 'media': str(s.MEDIA_ROOT), 'debug': s.DEBUG}))"
+        " 'email': s.EMAIL_BACKEND, 'site': s.SITE_URL, 'media': str(s.MEDIA_ROOT),"
+        " 'debug': s.DEBUG}))"
     )
     result = _run(code, **variables)
     assert result.returncode == 0, result.stderr

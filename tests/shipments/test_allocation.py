@@ -126,7 +126,7 @@ def test_allocated_counter_equals_the_sum_of_active_lines(received_lot, logistic
     )
     received_lot.refresh_from_db()
     active = sum(
-        l.quantity for l in ShipmentLine.objects.filter(lot=received_lot, released_at=None)
+        line.quantity for line in ShipmentLine.objects.filter(lot=received_lot, released_at=None)
     )
     assert received_lot.quantity_allocated == active == 4000
 
