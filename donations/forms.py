@@ -233,6 +233,11 @@ class LotForm(LotFieldsForm):
 
 
 class BaseLotFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_few_forms": _("Describe at least one lot."),
+        "too_many_forms": _("At most %(num)d lots can be offered at once; use the import."),
+    }
+
     def live_forms(self):
         return [form for form in self.forms if not self._should_delete_form(form)]
 
@@ -360,7 +365,10 @@ class OfferFilterForm(forms.Form):
 
     status = forms.ChoiceField(label=_("Status"), required=False)
     city = forms.ModelChoiceField(
-        label=_("Destination"), queryset=SisterCity.objects.order_by("name"), required=False
+        label=_("Destination"),
+        queryset=SisterCity.objects.order_by("name"),
+        required=False,
+        empty_label=_("All"),
     )
     category = forms.ChoiceField(
         label=_("Category"), choices=[("", _("All"))] + Category.choices, required=False

@@ -15,6 +15,9 @@
     });
   });
 
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+
   var form = document.getElementById("offer-form");
   if (!form) return;
 
@@ -33,7 +36,10 @@
   }
 
   function renumber() {
-    visibleLots().forEach(function (lot, position) {
+    var visible = visibleLots();
+    visible.forEach(function (lot, position) {
+      var only = lot.querySelector("[data-remove-lot]");
+      if (only) only.hidden = visible.length === 1;
       var legend = lot.querySelector("legend");
       legend.textContent = legend.textContent.replace(/\d+/, String(position + 1));
       var remove = lot.querySelector("[data-remove-lot]");
@@ -203,6 +209,7 @@
   }
 
   Array.prototype.forEach.call(lots.querySelectorAll("[data-lot]"), wireLot);
+  renumber();
   var city = form.querySelector("[name=preferred_city]");
   if (city) city.addEventListener("change", function () { visibleLots().forEach(schedule); });
   visibleLots().forEach(function (lot) { if (field(lot, "category").value) schedule(lot); });
