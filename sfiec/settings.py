@@ -193,6 +193,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CurrencyEnum": "sfiec.choices.CURRENCIES",
+        "CategoryEnum": "sfiec.choices.Category",
+        "AttachmentKindEnum": "sfiec.choices.AttachmentKind",
+        "OrganisationKindEnum": "partners.models.Organisation.Kind",
+        "OfferStatusEnum": "donations.models.DonationOfferStatus",
+        "LotStatusEnum": "donations.models.MaterialLotStatus",
+        "ShipmentStatusEnum": "shipments.models.ShipmentStatus",
+        "CheckResultEnum": "compliance.models.ComplianceCheck.Result",
+    },
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -34,7 +34,8 @@ def test_seed_demo_twice_gives_the_same_counts():
 
 
 @pytest.mark.django_db
-def test_seed_demo_tells_the_whole_story(capsys):
+def test_seed_demo_tells_the_whole_story(capsys, settings):
+    settings.DEBUG = True
     call_command("seed_demo")
     output = capsys.readouterr().out
     assert "coordinator" in output and "sfiec-demo-2026" in output

@@ -61,10 +61,13 @@ def test_pledged_and_quarantined_lots_cannot_be_allocated(
     assert not ShipmentLine.objects.exists()
 
 
-def test_lines_are_frozen_once_the_shipment_left_draft(shipment, received_lot, logistics_officer):
+def test_lines_are_frozen_once_the_shipment_left_draft(
+    shipment, received_lot, logistics_officer, clear_compliance
+):
     services.shipment_allocate(
         shipment=shipment, lot=received_lot, quantity=10, actor=logistics_officer
     )
+    clear_compliance(shipment)
     services.shipment_transition(shipment=shipment, target="ready", actor=logistics_officer)
     with pytest.raises(DomainError, match="draft"):
         services.shipment_allocate(
@@ -79,10 +82,13 @@ def test_an_empty_shipment_cannot_become_ready(shipment, logistics_officer):
     assert shipment.status == "draft"
 
 
-def test_cancelling_releases_the_allocations(shipment, received_lot, logistics_officer):
+def test_cancelling_releases_the_allocations(
+    shipment, received_lot, logistics_officer, clear_compliance
+):
     services.shipment_allocate(
         shipment=shipment, lot=received_lot, quantity=4000, actor=logistics_officer
     )
+    clear_compliance(shipment)
     services.shipment_transition(shipment=shipment, target="ready", actor=logistics_officer)
     services.shipment_transition(shipment=shipment, target="booked", actor=logistics_officer)
     services.shipment_transition(
@@ -133,7 +139,7 @@ def test_allocated_counter_equals_the_sum_of_active_lines(received_lot, logistic
 
 @pytest.mark.django_db
 def test_allocate_and_transition_through_the_api(
-    api_client, shipment, received_lot, logistics_officer, viewer
+    api_client, shipment, received_lot, logistics_officer, viewer, clear_compliance
 ):
     api_client.force_authenticate(viewer)
     url = f"/api/v1/shipments/{shipment.pk}/"
@@ -159,6 +165,7 @@ def test_allocate_and_transition_through_the_api(
     response = api_client.post(url + "transition/", {"status": "in_transit"}, format="json")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "conflict"
+    clear_compliance(shipment)
     response = api_client.post(
         url + "transition/", {"status": "ready", "location": "Shenzhen"}, format="json"
     )
