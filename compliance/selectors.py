@@ -9,3 +9,9 @@ def check_list() -> QuerySet[ComplianceCheck]:
 
 def checks_current_for_lot(*, lot_id: int) -> QuerySet[ComplianceCheck]:
     return check_list().filter(lot_id=lot_id, is_current=True).order_by("country")
+
+
+def active_cities():
+    from partners.models import SisterCity
+
+    return SisterCity.objects.filter(is_active=True).order_by("name")

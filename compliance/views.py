@@ -1,0 +1,76 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from donations.models import MaterialLot
+from sfiec.exceptions import DomainError
+from sfiec.roles import Role, user_is_staff_member, user_roles
+
+from . import selectors, services
+from .forms import OverrideForm
+from .models import ComplianceCheck
+
+
+def _staff_lot_or_404(request, reference: str) -> MaterialLot:
+    if not user_is_staff_member(request.user):
+        raise PermissionDenied
+    return get_object_or_404(
+        MaterialLot.objects.select_related("offer__donor", "standard", "preferred_city"),
+        reference=reference,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def lot_compliance(request, reference):
+    """Staff: a lot's stored checks (with overrides) and where it could go. Any staff role reads."""
+    lot = _staff_lot_or_404(request, reference)
+    return render(
+        request,
+        "compliance/lot_compliance.html",
+        {
+            "lot": lot,
+            "checks": selectors.checks_current_for_lot(lot_id=lot.pk),
+            "destinations": services.lot_destinations(lot=lot),
+            "can_override": Role.COMPLIANCE in user_roles(request.user),
+            "override_form": OverrideForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def lot_check_run(request, reference):
+    """Staff: run the check of a lot for one destination country now."""
+    lot = _staff_lot_or_404(request, reference)
+    country = request.POST.get("country", "").upper()
+    if country not in {city.country for city in selectors.active_cities()}:
+        messages.error(request, _("Choose a sister city's country."))
+    else:
+        services.lot_check(lot=lot, country=country)
+        messages.success(request, _("Checked for %(country)s.") % {"country": country})
+    return redirect("compliance:lot", reference=lot.reference)
+
+
+@login_required
+@require_POST
+def check_override(request, pk):
+    """Compliance officers: accept a failing or warning check with a written justification."""
+    check = get_object_or_404(ComplianceCheck.objects.select_related("lot"), pk=pk)
+    if Role.COMPLIANCE not in user_roles(request.user):
+        raise PermissionDenied
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.check_override(
+                check=check, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Override recorded."))
+        except DomainError as error:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, " ".join(form.errors["reason"]))
+    return redirect("compliance:lot", reference=check.lot.reference)
