@@ -16,8 +16,11 @@ def _partner_organisation_id(user) -> int | None:
 
 def offer_list(*, user) -> QuerySet[DonationOffer]:
     """Staff see every offer; a partner only its organisation's; anyone else none."""
-    offers = DonationOffer.objects.select_related("donor", "contact", "preferred_city").annotate(
-        lot_count=Count("lots", distinct=True)
+    # Meta.ordering does not apply to GROUP BY queries, hence the explicit order.
+    offers = (
+        DonationOffer.objects.select_related("donor", "contact", "preferred_city")
+        .annotate(lot_count=Count("lots", distinct=True))
+        .order_by("-submitted_at", "-id")
     )
     if user_is_staff_member(user):
         return offers

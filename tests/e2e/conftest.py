@@ -24,22 +24,30 @@ def _media_not_served_by_live_server():
         yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def _playwright():
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         reason = f"Chromium not found at {CHROMIUM}; browser tests need it"
         print(f"SKIP: {reason}")
         pytest.skip(reason)
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # around it are still synchronous.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        yield playwright
+    # Playwright's sync API keeps an event loop in this thread while it runs; the ORM calls the
+    # test makes meanwhile are still synchronous. Set only for the test, never leaked to others
+    # (a child process would inherit it and `check --deploy` rightly complains).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            yield playwright
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser(_playwright):
     browser = _playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     yield browser
