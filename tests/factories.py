@@ -10,8 +10,8 @@ from django.contrib.auth.models import Group
 from compliance.models import Standard
 from donations.models import DonationOffer, MaterialLot
 from partners.models import Contact, Organisation, PartnerMembership, SisterCity
-from shipments.models import Shipment
 from sfiec.references import reference_next
+from shipments.models import Shipment
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -17,6 +17,7 @@ CONTRACT_VARIABLES = (
     "SITE_URL",
     "MEDIA_ROOT",
     "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests; never in a deployment
 )
 
 
