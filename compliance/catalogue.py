@@ -7,6 +7,7 @@ rule engine reads them directly in tests and benchmarks.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -326,3 +327,9 @@ def is_valid_hs_code(code: str) -> bool:
     """True for a 6-digit HS code ("6307.90") or an 8/10-digit national code."""
     digits = code.replace(".", "").replace(" ", "")
     return digits.isdigit() and len(digits) in (6, 8, 10)
+
+
+@functools.cache
+def shipped_catalogue() -> Catalogue:
+    """The catalogue file shipped with the code, read once per process (it changes on deploy)."""
+    return load_catalogue()

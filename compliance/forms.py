@@ -11,6 +11,7 @@ class OverrideForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
-            "Why these goods may go despite the findings; kept with the check and shown wherever it is shown."
+            "Why these goods may go despite the findings; kept with the check and shown "
+            "wherever it is shown."
         ),
     )

@@ -20,7 +20,7 @@ from partners.models import SisterCity
 from sfiec.exceptions import DomainError
 from sfiec.roles import Role, user_roles
 
-from .catalogue import load_catalogue, load_ruleset_file, ruleset_files
+from .catalogue import load_ruleset_file, ruleset_files, shipped_catalogue
 from .engine import Evaluation, LotFacts, RuleBook, validate_rules
 from .models import ComplianceCheck, EquivalenceGroup, RuleSet, Standard
 
@@ -34,7 +34,7 @@ _rulebooks: dict[str, RuleBook] = {}
 
 def catalogue_sync() -> int:
     """Load the standards catalogue file into the database (idempotent); returns the count."""
-    catalogue = load_catalogue()
+    catalogue = shipped_catalogue()
     with transaction.atomic():
         for spec in catalogue.standards.values():
             Standard.objects.update_or_create(
@@ -74,7 +74,7 @@ def rulebook_for(rule_set: RuleSet) -> RuleBook:
     book = _rulebooks.get(rule_set.version)
     if book is None:
         book = RuleBook.from_data(
-            version=rule_set.version, rules=rule_set.rules, catalogue=load_catalogue()
+            version=rule_set.version, rules=rule_set.rules, catalogue=shipped_catalogue()
         )
         _rulebooks[rule_set.version] = book
     return book
@@ -117,7 +117,7 @@ def rule_set_validate(rules) -> None:
     if not isinstance(rules, list):
         raise DomainError(_("Rules must be a list of rule objects."))
     try:
-        validate_rules(rules, load_catalogue())
+        validate_rules(rules, shipped_catalogue())
     except ValueError as error:
         raise DomainError(str(error)) from error
 
@@ -161,7 +161,7 @@ def _enqueue_recheck(rule_set_id: int) -> None:
 
 def lot_facts(lot: MaterialLot) -> LotFacts:
     """What the engine needs of a lot (attachments should be prefetched)."""
-    known_kinds = load_catalogue().attachment_kinds
+    known_kinds = shipped_catalogue().attachment_kinds
     return LotFacts(
         category=lot.category,
         standard=lot.standard.slug if lot.standard_id else None,
@@ -329,9 +329,12 @@ def lot_checks_enqueue(lot_ids: Iterable[int]) -> None:
 
 
 def lot_inputs_changed(*, lot_id: int) -> None:
-    """A lot's facts changed (dates, standard, attachments): its checks are stale until re-run."""
-    ComplianceCheck.objects.filter(lot_id=lot_id, is_current=True).update(is_stale=True)
-    transaction.on_commit(lambda: lot_checks_enqueue([lot_id]))
+    """A lot's facts changed (dates, standard, attachments): its checks are stale until re-run.
+
+    A lot that was never checked (still pledged) waits for intake instead.
+    """
+    if ComplianceCheck.objects.filter(lot_id=lot_id, is_current=True).update(is_stale=True):
+        transaction.on_commit(lambda: lot_checks_enqueue([lot_id]))
 
 
 def shipment_checks_run(*, shipment) -> list[ComplianceCheck]:

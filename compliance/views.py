@@ -1,33 +1,30 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from donations.models import MaterialLot
+from sfiec.decorators import staff_required
 from sfiec.exceptions import DomainError
-from sfiec.roles import Role, user_is_staff_member, user_roles
+from sfiec.roles import Role, user_roles
 
 from . import selectors, services
 from .forms import OverrideForm
 from .models import ComplianceCheck
 
 
-def _staff_lot_or_404(request, reference: str) -> MaterialLot:
-    if not user_is_staff_member(request.user):
-        raise PermissionDenied
+def _lot_or_404(reference: str) -> MaterialLot:
     return get_object_or_404(
         MaterialLot.objects.select_related("offer__donor", "standard", "preferred_city"),
         reference=reference,
     )
 
 
-@login_required
 @require_http_methods(["GET"])
+@staff_required
 def lot_compliance(request, reference):
     """Staff: a lot's stored checks (with overrides) and where it could go. Any staff role reads."""
-    lot = _staff_lot_or_404(request, reference)
+    lot = _lot_or_404(reference)
     return render(
         request,
         "compliance/lot_compliance.html",
@@ -41,11 +38,11 @@ def lot_compliance(request, reference):
     )
 
 
-@login_required
 @require_POST
+@staff_required
 def lot_check_run(request, reference):
     """Staff: run the check of a lot for one destination country now."""
-    lot = _staff_lot_or_404(request, reference)
+    lot = _lot_or_404(reference)
     country = request.POST.get("country", "").upper()
     if country not in {city.country for city in selectors.active_cities()}:
         messages.error(request, _("Choose a sister city's country."))
@@ -55,13 +52,14 @@ def lot_check_run(request, reference):
     return redirect("compliance:lot", reference=lot.reference)
 
 
-@login_required
 @require_POST
+@staff_required
 def check_override(request, pk):
-    """Compliance officers: accept a failing or warning check with a written justification."""
+    """Compliance officers: accept a failing or warning check with a written justification.
+
+    The service refuses anyone else (403).
+    """
     check = get_object_or_404(ComplianceCheck.objects.select_related("lot"), pk=pk)
-    if Role.COMPLIANCE not in user_roles(request.user):
-        raise PermissionDenied
     form = OverrideForm(request.POST)
     if form.is_valid():
         try:

@@ -152,6 +152,11 @@ class MaterialLotAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def save_model(self, request, obj, form, change):
+        changed = [name for name in form.changed_data if name in services.LOT_FIELDS]
+        values = {name: form.cleaned_data[name] for name in changed}
+        services.lot_update(lot=obj, actor=request.user, **values)
+
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from compliance import services as compliance_services
 from sfiec.choices import AttachmentKind
 from sfiec.exceptions import DomainError
 from sfiec.references import reference_next
@@ -114,6 +115,27 @@ def lot_add(*, offer: DonationOffer, **values) -> MaterialLot:
     lot = MaterialLot(offer=offer, reference=reference_next(prefix="LOT", digits=5), **values)
     lot.full_clean()
     lot.save()
+    return lot
+
+
+def lot_update(*, lot: MaterialLot, actor, **values) -> MaterialLot:
+    """Correct a lot's details; its compliance checks go stale and are run again."""
+    unknown = set(values) - set(LOT_FIELDS)
+    if unknown:
+        raise DomainError(_("Unknown lot fields: %s") % ", ".join(sorted(unknown)))
+    with transaction.atomic():
+        locked = MaterialLot.objects.select_for_update().get(pk=lot.pk)
+        if locked.status == MaterialLot.Status.REJECTED:
+            raise DomainError(_("A rejected lot cannot be changed."))
+        if "quantity_offered" in values and values["quantity_offered"] < locked.quantity_received:
+            raise DomainError(_("The offered quantity cannot be less than what was received."))
+        for name, value in values.items():
+            setattr(locked, name, value)
+        locked.full_clean()
+        locked._change_reason = "details corrected"
+        locked.save()
+        compliance_services.lot_inputs_changed(lot_id=locked.pk)
+    lot.refresh_from_db()
     return lot
 
 
@@ -280,6 +302,8 @@ def attachment_add(*, lot: MaterialLot, kind: str, upload: CheckedUpload, actor=
     except Exception:
         default_storage.delete(attachment.file.name)
         raise
+    # A new certificate can change the verdict: the lot's checks must be run again.
+    compliance_services.lot_inputs_changed(lot_id=lot.pk)
     return attachment
 
 
@@ -376,7 +400,7 @@ def lot_intake(
     """Record a lot's arrival and inspection: accepted, quarantined or rejected (with a reason).
 
     Photos are stored with the lot. A received lot (accepted or quarantined) gets its compliance
-    checks enqueued after commit, when the compliance app offers ``lot_checks_enqueue``.
+    checks enqueued after commit.
     """
     if result not in InspectionResult.ALL:
         raise DomainError(_("Unknown inspection result."))
@@ -398,18 +422,8 @@ def lot_intake(
             stored.names.append(attachment.file.name)
         if result != InspectionResult.REJECTED:
             lot_id = lot.pk
-            transaction.on_commit(lambda: _lot_checks_enqueue([lot_id]))
+            transaction.on_commit(lambda: compliance_services.lot_checks_enqueue([lot_id]))
     return lot
-
-
-def _lot_checks_enqueue(lot_ids: list[int]) -> None:
-    try:
-        from compliance import services as compliance_services
-    except ImportError:
-        return
-    enqueue = getattr(compliance_services, "lot_checks_enqueue", None)
-    if enqueue is not None:
-        enqueue(lot_ids)
 
 
 def lot_attachment_upload(

@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from partners.views import partner_required, role_required, staff_required
+from sfiec.decorators import partner_required, role_required, staff_required
 from sfiec.exceptions import DomainError
 from sfiec.roles import Role, user_has_role
 from sfiec.throttling import rate_limit

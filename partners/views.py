@@ -1,52 +1,19 @@
-"""Partner accounts: sign-up requests, staff invitations and the set-password link.
-
-Also the access decorators every page view of the intake uses: who may call a view is stated
-on the view itself.
-"""
-
-import functools
+"""Partner accounts: sign-up requests, staff invitations and the set-password link."""
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sfiec.decorators import role_required, staff_required
 from sfiec.exceptions import DomainError
-from sfiec.roles import Role, user_has_role, user_is_staff_member
+from sfiec.roles import Role
 from sfiec.throttling import rate_limit
 
 from . import services
 from .forms import InviteAcceptForm, InviteForm, SignupRequestForm
 from .models import SignupRequest
 from .tokens import invite_token_user
-
-
-def _require(check):
-    """Anonymous users go to the login page; signed-in users who fail ``check`` get 403."""
-
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not check(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-staff_required = _require(user_is_staff_member)
-partner_required = _require(lambda user: hasattr(user, "partner_membership"))
-
-
-def role_required(*roles):
-    """Staff holding one of ``roles`` (a manager holds them all)."""
-    return _require(lambda user: user_has_role(user, *roles))
 
 
 @require_http_methods(["GET", "POST"])

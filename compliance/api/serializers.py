@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from compliance.catalogue import load_catalogue
+from compliance.catalogue import shipped_catalogue
 from compliance.models import ComplianceCheck, EquivalenceGroup, RuleSet, Standard
 from sfiec.choices import Category
 
@@ -34,12 +34,12 @@ class EvaluateRequestSerializer(serializers.Serializer):
     hs_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=12)
 
     def validate_standard(self, value):
-        if value and value not in load_catalogue().standards:
+        if value and value not in shipped_catalogue().standards:
             raise serializers.ValidationError(f"Unknown standard “{value}”.")
         return value or None
 
     def validate_attachments(self, value):
-        known = load_catalogue().attachment_kinds
+        known = shipped_catalogue().attachment_kinds
         unknown = sorted(set(value) - set(known))
         if unknown:
             raise serializers.ValidationError(f"Unknown attachment kinds: {', '.join(unknown)}.")

@@ -179,3 +179,23 @@ def test_bulk_checks_use_a_bounded_number_of_queries(catalogue, django_assert_ma
             lot_ids=large, country="KR", export_date=EXPORT, arrival_date=ARRIVAL
         )
     assert len(checks) == 60
+
+
+def test_a_new_certificate_makes_the_check_stale_and_it_is_run_again(
+    kn95_lot, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from donations import services as donation_services
+    from sfiec.uploads import upload_check
+
+    before = ComplianceCheck.objects.get(lot=kn95_lot, is_current=True)
+    pdf = SimpleUploadedFile("ce.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        donation_services.attachment_add(
+            lot=kn95_lot, kind="ce_certificate", upload=upload_check(pdf)
+        )
+    before.refresh_from_db()
+    after = ComplianceCheck.objects.get(lot=kn95_lot, is_current=True)
+    assert before.is_stale and not before.is_current
+    assert after.pk != before.pk and not after.is_stale
