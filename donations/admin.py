@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from sfiec.admin import service_action
+from sfiec.admin import ServiceAdminMixin, service_action
 
 from . import services
 from .models import Attachment, DonationOffer, MaterialLot, Need
@@ -75,6 +75,9 @@ class DonationOfferAdmin(SimpleHistoryAdmin):
         ),
     ]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # decline, withdraw or reject instead; the record stays
+
     def has_add_permission(self, request):
         # Offers come in through the offer form or the API, which number and validate them.
         return False
@@ -92,7 +95,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(MaterialLot)
-class MaterialLotAdmin(SimpleHistoryAdmin):
+class MaterialLotAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "reference",
         "product",
@@ -148,6 +151,9 @@ class MaterialLotAdmin(SimpleHistoryAdmin):
             needs_reason=True,
         ),
     ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # decline, withdraw or reject instead; the record stays
 
     def has_add_permission(self, request):
         return False

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -63,6 +64,17 @@ def service_action(label: str, call, *, needs_reason: bool = False, permission: 
     action.allowed_permissions = (permission,)
     action.__name__ = "action_" + "".join(c if c.isalnum() else "_" for c in str(label).lower())
     return action
+
+
+class ServiceAdminMixin:
+    """A service's refusal on save shows as an error message; nothing is saved."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from sfiec.admin import ReadOnlyAdmin, service_action
+from sfiec.admin import ReadOnlyAdmin, ServiceAdminMixin, service_action
 
 from . import services
 from .models import (
@@ -13,7 +13,7 @@ from .models import (
     ShipmentLine,
     TrackingEvent,
 )
-from .workflows import SHIPMENT_WORKFLOW
+from .workflows import CANCELLABLE, SHIPMENT_WORKFLOW
 
 
 class LineInline(admin.TabularInline):
@@ -49,7 +49,7 @@ def _transition_action(target: str):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(SimpleHistoryAdmin):
+class ShipmentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "reference",
         "city",
@@ -82,6 +82,17 @@ class ShipmentAdmin(SimpleHistoryAdmin):
         ]
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        if obj.status not in CANCELLABLE:
+            # Once it has left, a shipment's record only grows by tracking events.
+            return [field.name for field in Shipment._meta.fields if field.name != "id"]
+        return [*self.readonly_fields, "city", "consignee"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cancel instead: cancelling releases the allocations
+
     def save_model(self, request, obj, form, change):
         values = {
             name: form.cleaned_data[name]
@@ -89,7 +100,9 @@ class ShipmentAdmin(SimpleHistoryAdmin):
             if name in form.cleaned_data
         }
         if change:
-            services.shipment_update(shipment=obj, actor=request.user, **values)
+            # The form already wrote the new values onto obj; the service compares with the row.
+            current = Shipment.objects.get(pk=obj.pk)
+            services.shipment_update(shipment=current, actor=request.user, **values)
         else:
             created = services.shipment_create(
                 city=form.cleaned_data["city"],
@@ -102,7 +115,7 @@ class ShipmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ShipmentLine)
-class ShipmentLineAdmin(admin.ModelAdmin):
+class ShipmentLineAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Adding a line here allocates through the allocation service (locks, limits)."""
 
     list_display = ["shipment", "lot", "quantity", "cartons", "released_at"]
