@@ -3,6 +3,7 @@ from rest_framework import serializers
 from donations.models import MaterialLot
 from partners.models import Contact, Organisation, SisterCity
 from shipments.models import Shipment, ShipmentLine, TrackingEvent
+from shipments.services import SHIPMENT_FIELDS
 
 
 class ShipmentLineSerializer(serializers.ModelSerializer):
@@ -52,17 +53,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
             "status",
             "city",
             "consignee",
-            "consignee_contact",
-            "mode",
-            "carrier",
-            "carrier_reference",
-            "gross_weight_kg",
-            "chargeable_weight_kg",
-            "freight_cost",
-            "freight_currency",
-            "planned_departure_on",
-            "expected_arrival_on",
-            "notes",
+            *SHIPMENT_FIELDS,
             "created_at",
             "lines",
             "events",
@@ -88,21 +79,7 @@ class ShipmentWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Shipment
-        fields = [
-            "city",
-            "consignee",
-            "consignee_contact",
-            "mode",
-            "carrier",
-            "carrier_reference",
-            "gross_weight_kg",
-            "chargeable_weight_kg",
-            "freight_cost",
-            "freight_currency",
-            "planned_departure_on",
-            "expected_arrival_on",
-            "notes",
-        ]
+        fields = ["city", "consignee", *SHIPMENT_FIELDS]
 
 
 class AllocateSerializer(serializers.Serializer):
