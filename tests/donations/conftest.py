@@ -2,7 +2,6 @@ import datetime as dt
 import io
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -25,14 +24,6 @@ def jpeg_bytes() -> bytes:
 
 def pdf_file(name="certificate.pdf"):
     return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    # The rate limit and the import previews live in the cache; tests must not share them.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
