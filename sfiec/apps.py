@@ -13,5 +13,6 @@ class SfiecConfig(AppConfig):
     verbose_name = "SFIEC"
 
     def ready(self):
-        # Groups must exist on every install, including the test database.
-        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="sfiec_sync_roles")
+        # Groups must exist on every install, including the test database. Each app's
+        # permissions are created by its own post_migrate, so the groups are synced after each.
+        post_migrate.connect(_sync_roles, dispatch_uid="sfiec_sync_roles")
