@@ -1,7 +1,7 @@
 # Two commands set everything up on a machine that has only Python 3.11:
 #   make run    virtual environment, install, migrate, demo data, server on 127.0.0.1:8000
 #   make test   virtual environment, install, the whole suite
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
