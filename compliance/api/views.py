@@ -3,7 +3,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from compliance import selectors, services
@@ -21,6 +20,7 @@ from compliance.engine import LotFacts
 from compliance.models import EquivalenceGroup, RuleSet, Standard
 from donations.models import MaterialLot
 from sfiec.api.permissions import IsStaffMember
+from sfiec.throttling import ClientAddressThrottle
 
 
 class EvaluateView(APIView):
@@ -30,7 +30,7 @@ class EvaluateView(APIView):
     """
 
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientAddressThrottle]
     throttle_scope = "compliance_evaluate"
 
     @extend_schema(request=EvaluateRequestSerializer, responses=EvaluateResponseSerializer)

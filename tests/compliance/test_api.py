@@ -78,12 +78,22 @@ def test_what_if_requires_the_core_fields(api_client, catalogue):
     )
 
 
-def test_what_if_is_rate_limited(api_client, catalogue, monkeypatch):
-    from rest_framework.throttling import ScopedRateThrottle
-
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"compliance_evaluate": "2/min"})
-    codes = [api_client.post(EVALUATE, KN95_FOR_ITALY, format="json").status_code for _ in range(3)]
+def test_what_if_is_rate_limited_per_client_address(api_client, catalogue, settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "compliance_evaluate": "2/min"},
+    }
+    codes = [
+        api_client.post(
+            EVALUATE, KN95_FOR_ITALY, format="json", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}"
+        ).status_code
+        for n in range(3)
+    ]
+    # A forged X-Forwarded-For does not make a new client: no proxy is trusted by default.
     assert codes == [200, 200, 429]
+    other = api_client.post(EVALUATE, KN95_FOR_ITALY, format="json", REMOTE_ADDR="192.0.2.9")
+    assert other.status_code == 200
 
 
 def test_checks_list_and_override_through_the_api(
