@@ -9,6 +9,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
@@ -101,7 +102,7 @@ def rule_set_sync_files() -> RuleSet:
                 defaults={
                     "title": data.get("title", data["version"]),
                     "rules": data["rules"],
-                    "source_file": str(path.relative_to(path.parents[2])),
+                    "source_file": str(path.relative_to(settings.BASE_DIR)),
                 },
             )
         active = RuleSet.objects.select_for_update().filter(is_active=True).first()

@@ -199,3 +199,12 @@ def test_a_new_certificate_makes_the_check_stale_and_it_is_run_again(
     after = ComplianceCheck.objects.get(lot=kn95_lot, is_current=True)
     assert before.is_stale and not before.is_current
     assert after.pk != before.pk and not after.is_stale
+
+
+def test_rule_set_files_load_once_and_name_their_file(catalogue):
+    from compliance.services import rule_set_sync_files
+
+    rule_set_sync_files()
+    rule_set = RuleSet.objects.get()
+    assert rule_set.source_file == "compliance/data/rulesets/2020.1.yaml"
+    assert rule_set.is_active and len(rule_set.rules) >= 25
