@@ -82,6 +82,17 @@ def outsider(db):
 
 
 @pytest.fixture
+def login(client):
+    """Sign ``user`` in on the test client (or on ``on``, another client) and return it."""
+
+    def sign_in(user, on=None):
+        (on or client).force_login(user)
+        return on or client
+
+    return sign_in
+
+
+@pytest.fixture
 def staff_client(api_client, coordinator):
     api_client.force_authenticate(coordinator)
     return api_client

@@ -81,19 +81,3 @@ def offer_data(*, lots=1, key="a" * 32, lot_overrides=None, **overrides) -> dict
         data.update(lot_data(index, **((lot_overrides or {}).get(index, {}))))
     data.update(overrides)
     return data
-
-
-@pytest.fixture
-def login(client):
-    """Sign ``user`` in on the test client.
-
-    The factories set the password without saving it, which would make the session's
-    password hash stale on the next request; saving first keeps the session valid.
-    """
-
-    def sign_in(user, on=None):
-        user.save()
-        (on or client).force_login(user)
-        return on or client
-
-    return sign_in
