@@ -30,6 +30,25 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"SFIEC_REQUIRE_SERVICES=1 but this service test was skipped: {reason}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_connections(django_db_setup, django_db_blocker):
+    """Close sessions that outlived their test before the test database is dropped.
+
+    Playwright's sync API runs test code in greenlets, which get connections of their own
+    that nothing closes; on PostgreSQL they would keep the test database from being dropped.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate limits and other cached state must not leak from one test into the next."""

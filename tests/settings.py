@@ -16,3 +16,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run in-process in the suite even when REDIS_URL is set; the worker tests in
 # tests/integration switch to the real broker and a real worker themselves.
 CELERY_TASK_ALWAYS_EAGER = True
+# Request threads of the browser tests' live server must not keep connections open after
+# they finish, or the test database cannot be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

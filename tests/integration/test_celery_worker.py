@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,8 @@ def worker(transactional_db, tmp_path):
         "REDIS_URL": settings.REDIS_URL,
         "MEDIA_ROOT": str(tmp_path),
     }
-    celery_app.control.purge()
+    # A queue of its own, so no other worker on this Redis takes the test's tasks.
+    queue = f"sfiec-test-{uuid.uuid4().hex[:12]}"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -49,6 +51,8 @@ def worker(transactional_db, tmp_path):
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            "--queues",
+            queue,
         ],
         cwd=ROOT,
         env=env,
@@ -56,10 +60,12 @@ def worker(transactional_db, tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    was_eager = celery_app.conf.task_always_eager
+    was_eager, was_queue = celery_app.conf.task_always_eager, celery_app.conf.task_default_queue
     celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
     yield process
     celery_app.conf.task_always_eager = was_eager
+    celery_app.conf.task_default_queue = was_queue
     process.terminate()
     try:
         process.communicate(timeout=30)
