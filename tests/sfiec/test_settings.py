@@ -103,3 +103,18 @@ def test_deploy_check_is_clean_with_production_variables():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_every_model_change_has_its_migration():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in CONTRACT_VARIABLES},
+            "DJANGO_DEBUG": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
