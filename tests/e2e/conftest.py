@@ -1,9 +1,9 @@
 import os
-import shutil
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+from tests.services import CHROMIUM, require_chromium
+
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -26,10 +26,7 @@ def _media_not_served_by_live_server():
 
 @pytest.fixture
 def _playwright():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        reason = f"Chromium not found at {CHROMIUM}; browser tests need it"
-        print(f"SKIP: {reason}")
-        pytest.skip(reason)
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread while it runs; the ORM calls the
