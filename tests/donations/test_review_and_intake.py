@@ -151,12 +151,3 @@ def test_intake_refuses_more_than_offered_and_a_lot_of_an_open_offer(
     assert "Only lots of an accepted offer can be received." in response.content.decode()
     lot.refresh_from_db()
     assert lot.status == "pledged"
-
-
-@pytest.mark.django_db
-def test_intake_without_compliance_hook_still_works(coordinator, accepted_lot, monkeypatch):
-    monkeypatch.delattr(compliance_services, "lot_checks_enqueue", raising=False)
-    lot = services.lot_intake(
-        lot=accepted_lot, actor=coordinator, result="quarantined", quantity_received=5, note="Wet"
-    )
-    assert lot.inspection_result == "quarantined"
