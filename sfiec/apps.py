@@ -1,11 +1,15 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
 def _sync_roles(sender, **kwargs):
-    from .roles import roles_sync
+    # Each app's permissions are created by its own post_migrate, sent in INSTALLED_APPS
+    # order: the groups are synced once, after the last app, when they all exist.
+    last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+    if sender.label == last.label:
+        from .roles import roles_sync
 
-    roles_sync()
+        roles_sync()
 
 
 class SfiecConfig(AppConfig):
@@ -13,6 +17,5 @@ class SfiecConfig(AppConfig):
     verbose_name = "SFIEC"
 
     def ready(self):
-        # Groups must exist on every install, including the test database. Each app's
-        # permissions are created by its own post_migrate, so the groups are synced after each.
+        # Groups must exist on every install, including the test database.
         post_migrate.connect(_sync_roles, dispatch_uid="sfiec_sync_roles")
