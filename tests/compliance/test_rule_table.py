@@ -53,7 +53,8 @@ def catalogue():
 
 @pytest.fixture(scope="module")
 def ruleset():
-    return load_ruleset_file(ruleset_files()[0])
+    """The newest shipped rule set, the one the engine loads by default."""
+    return load_ruleset_file(ruleset_files()[-1])
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,7 @@ class Case:
 
 
 KN95_DECLARED = lot("respirator_nonmedical", "CN_GB2626_KN95", "export_declaration", "test_report")
+YY0469_NMPA = lot("medical_mask", "CN_YY0469", "nmpa_registration", "export_declaration")
 MAY_2020 = {"export_date": date(2020, 5, 1), "arrival_date": date(2020, 5, 15)}
 NOV_2021 = {"export_date": date(2021, 11, 1), "arrival_date": date(2021, 11, 15)}
 
@@ -194,6 +196,122 @@ CASES = [
             "needs one of ce_certificate, eu_declaration_of_conformity",
             "missing nmpa_registration",
         ),
+    ),
+    # Temporary admission routes, applied alike (rule set 2020.2, issue 7.5)
+    Case(
+        "yy0469_surgical_mask_with_nmpa_italy_may_2020_warns_not_fails",
+        YY0469_NMPA,
+        "IT",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"EU-MEDICAL-MASK": "warn", "CN-ANN5-NMPA": "info"},
+        mentions=("2020/403",),
+    ),
+    Case(
+        "yy0469_surgical_mask_with_nmpa_italy_after_rec_window_relies_on_dl18_iss",
+        YY0469_NMPA,
+        "IT",
+        **NOV_2021,
+        result=RESULT_WARN,
+        findings={"EU-MEDICAL-MASK": "warn"},
+        mentions=("DL 18/2020 art. 15", "ISS"),
+    ),
+    Case(
+        "yy0469_surgical_mask_with_nmpa_germany_after_rec_window_fails",
+        YY0469_NMPA,
+        "DE",
+        **NOV_2021,
+        result=RESULT_FAIL,
+        findings={"EU-MEDICAL-MASK": "fail"},
+        mentions=("only 2020-03-13 to 2021-09-30",),
+    ),
+    Case(
+        "yy0469_surgical_mask_italy_after_the_emergency_fails",
+        YY0469_NMPA,
+        "IT",
+        export_date=date(2022, 5, 1),
+        arrival_date=date(2022, 5, 20),
+        result=RESULT_FAIL,
+        findings={"EU-MEDICAL-MASK": "fail"},
+        mentions=("only 2020-03-17 to 2022-03-31",),
+    ),
+    Case(
+        "gb19083_medical_respirator_with_nmpa_italy_uses_dl18_inail",
+        lot("respirator_medical", "CN_GB19083", "nmpa_registration", "export_declaration"),
+        "IT",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"EU-RESPIRATOR": "warn", "CN-ANN5-NMPA": "info"},
+        mentions=("INAIL",),
+    ),
+    Case(
+        "niosh_approved_n95_without_ce_for_germany_inside_rec_window_warns",
+        lot(
+            "respirator_nonmedical",
+            "US_N95",
+            "niosh_approval",
+            "export_declaration",
+            manufacturer_whitelisted=True,
+        ),
+        "DE",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"EU-RESPIRATOR": "warn"},
+        mentions=("2020/403",),
+    ),
+    Case(
+        "gb19082_clothing_with_nmpa_only_for_germany_inside_rec_window_warns",
+        lot("protective_clothing", "CN_GB19082", "nmpa_registration", "export_declaration"),
+        "DE",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"EU-PROTECTIVE-CLOTHING": "warn"},
+        mentions=("EN 14126",),
+    ),
+    Case(
+        "surgical_mask_without_evidence_italy_is_for_the_general_public_only",
+        lot("medical_mask", "CN_YY0469"),
+        "IT",
+        export_date=date(2020, 3, 25),
+        arrival_date=date(2020, 4, 5),
+        result=RESULT_WARN,
+        findings={"EU-MEDICAL-MASK": "warn"},
+        mentions=("art. 16(2)", "general public"),
+    ),
+    Case(
+        "medical_respirator_without_evidence_italy_is_for_the_general_public_only",
+        lot("respirator_medical", "CN_GB19083"),
+        "IT",
+        export_date=date(2020, 3, 25),
+        arrival_date=date(2020, 4, 5),
+        result=RESULT_WARN,
+        findings={"EU-RESPIRATOR": "warn"},
+        mentions=("art. 16(2)", "general public"),
+    ),
+    Case(
+        "surgical_mask_without_evidence_france_fails",
+        lot("medical_mask", "CN_YY0469"),
+        "FR",
+        export_date=date(2020, 3, 25),
+        arrival_date=date(2020, 4, 5),
+        result=RESULT_FAIL,
+        findings={"EU-MEDICAL-MASK": "fail"},
+        absent=("IT-ADM-WHITELIST",),
+    ),
+    Case(
+        "korea_1st_class_respirator_for_us_on_exhibit_1_warns",
+        lot(
+            "respirator_nonmedical",
+            "KR_1ST_CLASS",
+            "fda_eua",
+            "export_declaration",
+            manufacturer_whitelisted=True,
+        ),
+        "US",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"US-RESPIRATOR": "warn"},
+        mentions=("Exhibit 1",),
     ),
     # China, export side: Announcements No. 5, No. 12 and GACC No. 53
     Case(
@@ -943,16 +1061,51 @@ def test_rules_survive_a_json_round_trip(ruleset, catalogue, rulebook):
 # --------------------------------------------------------------------------- the data
 
 
-def test_shipped_rule_set_is_version_2020_1_and_every_rule_is_sourced(ruleset):
-    assert [path.name for path in ruleset_files()][0] == "2020.1.yaml"
-    assert ruleset["version"] == "2020.1"
+@pytest.mark.parametrize("path", ruleset_files(), ids=lambda path: path.name)
+def test_shipped_rule_sets_are_versioned_by_file_and_every_rule_is_sourced(path, catalogue):
+    data = load_ruleset_file(path, catalogue)
+    assert data["version"] == path.stem
     kinds_used = set()
-    for rule in ruleset["rules"]:
+    for rule in data["rules"]:
         kinds_used.add(rule["kind"])
         assert "effective_from" in rule and "effective_to" in rule
         if rule["source_status"] != "I":
             assert "http" in rule["source"] and "S" in rule["source"], rule["id"]
     assert kinds_used == set(RULE_KINDS)
+
+
+def test_the_versions_shipped_are_2020_1_and_2020_2(rulebook):
+    assert [path.name for path in ruleset_files()] == ["2020.1.yaml", "2020.2.yaml"]
+    assert rulebook.version == "2020.2"
+
+
+TEMPORARY_ADMISSION = ("rec2020_403", "it_dl18_art15_inail", "it_dl18_art15_iss")
+
+
+def test_every_temporary_admission_route_asks_for_the_same_evidence(ruleset):
+    """Recommendation (EU) 2020/403 and DL 18/2020 art. 15 accept a test report or the
+    registration or approval of the declared standard, whatever the category."""
+    evidence = set()
+    routes = []
+    for rule in ruleset["rules"]:
+        for route in rule["params"].get("routes", ()):
+            if route["id"] in TEMPORARY_ADMISSION:
+                routes.append((rule["id"], route["id"]))
+                assert "attachments_all" not in route, (rule["id"], route["id"])
+                evidence.add(frozenset(route["attachments_any"]))
+    assert len(routes) == 8
+    assert evidence == {
+        frozenset({"test_report", "nmpa_registration", "niosh_approval", "mfds_approval"})
+    }
+
+
+def test_the_2020_1_rule_set_still_fails_the_surgical_mask_it_did(catalogue):
+    """Checks made under 2020.1 keep meaning what they said: the fix is a new version."""
+    old = load_rulebook(ruleset_files()[0], catalogue)
+    assert old.version == "2020.1"
+    evaluation = old.evaluate(YY0469_NMPA, country="IT", **MAY_2020)
+    assert evaluation.result == RESULT_FAIL
+    assert {f.rule: f.severity for f in evaluation.findings}["EU-MEDICAL-MASK"] == "fail"
 
 
 def test_catalogue_has_every_standard_of_the_brief(catalogue):
