@@ -1209,3 +1209,13 @@ def test_evaluations_are_immutable(rulebook):
     assert isinstance(evaluation, Evaluation)
     with pytest.raises(AttributeError):
         evaluation.result = RESULT_PASS  # type: ignore[misc]
+
+
+def test_every_placeholder_the_schema_allows_has_a_value():
+    from compliance.engine import kinds, schema
+
+    assert set(kinds._PLACEHOLDER_VALUES) == schema.BASE_PLACEHOLDERS
+    assert set(kinds.CHECKS) | {"export_requirement", "destination_accepts"} | {
+        "unprofiled_country",
+        "destination_unruled",
+    } == set(RULE_KINDS)
