@@ -5,10 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from sfiec.admin import service_action
+from sfiec.exceptions import DomainError
 
 from . import services
-from .catalogue import shipped_catalogue
-from .engine import DataError, validate_rules
 from .models import ComplianceCheck, EquivalenceGroup, RuleSet, Standard
 
 
@@ -42,13 +41,13 @@ class RuleSetForm(forms.ModelForm):
         }
 
     def clean_rules(self):
-        """Validate against the rule set format; one message per problem, named by its path
-        (``rules[3].message_zh: Field required (rule 'CN-ANN5-NMPA')``)."""
+        """Validate against the declared rule set format; one message per problem, named by
+        its path (``rules[3].message_zh: Field required (rule 'CN-ANN5-NMPA')``)."""
         rules = self.cleaned_data["rules"]
         try:
-            validate_rules(rules, shipped_catalogue())
-        except DataError as error:
-            raise forms.ValidationError(str(error).splitlines()) from error
+            services.rule_set_validate(rules)
+        except DomainError as error:
+            raise forms.ValidationError(str(error.message).splitlines()) from error
         return rules
 
 
