@@ -1,5 +1,7 @@
 """Every state change of needs, offers and lots. Views, serializers and tasks call these."""
 
+import hashlib
+import json
 from collections.abc import Iterable
 
 from django.core.files.storage import default_storage
@@ -50,57 +52,102 @@ def offer_create(
     notes: str = "",
     submitted_by=None,
     submission_key: str | None = None,
+    submission_scope: str = "",
 ) -> DonationOffer:
     """Create a submitted offer with its pledged lots, all or nothing.
 
-    With a ``submission_key`` the call is idempotent: a second call with the same key returns
-    the offer made by the first and creates nothing.
+    With a ``submission_key`` the call is idempotent for its submitter (``submission_scope``,
+    see ``submission_scope_of``): the same key with the same offer returns the offer made by
+    the first call and creates nothing; the same key with a different offer is refused
+    (DomainError, which names nothing of the earlier offer). Other submitters' keys never meet.
     """
-    if submission_key:
-        existing = DonationOffer.objects.filter(submission_key=submission_key).first()
-        if existing is not None:
-            return existing
     lots = list(lots)
     if not lots:
         raise DomainError(_("An offer needs at least one lot."))
+    digest = _submission_digest(lots=lots, preferred_city=preferred_city, notes=notes)
+    if submission_key:
+        existing = _offer_for_key(scope=submission_scope, key=submission_key, digest=digest)
+        if existing is not None:
+            return existing
     try:
-        return _offer_insert(
-            donor=donor,
-            lots=lots,
-            contact=contact,
-            preferred_city=preferred_city,
-            need=need,
-            notes=notes,
-            submitted_by=submitted_by,
-            submission_key=submission_key,
-        )
+        with transaction.atomic():
+            return _offer_insert(
+                donor=donor,
+                lots=lots,
+                contact=contact,
+                preferred_city=preferred_city,
+                need=need,
+                notes=notes,
+                submitted_by=submitted_by,
+                submission_key=submission_key,
+                submission_scope=submission_scope,
+                submission_digest=digest,
+            )
     except IntegrityError:
         # Two submits with one key raced past the lookup; the first one's offer stands.
         if submission_key:
-            existing = DonationOffer.objects.filter(submission_key=submission_key).first()
+            existing = _offer_for_key(scope=submission_scope, key=submission_key, digest=digest)
             if existing is not None:
                 return existing
         raise
 
 
-def _offer_insert(
-    *, donor, lots, contact, preferred_city, need, notes, submitted_by, submission_key
-):
-    with transaction.atomic():
-        offer = DonationOffer(
-            reference=reference_next(prefix="OFF", digits=5),
-            donor=donor,
-            contact=contact,
-            preferred_city=preferred_city,
-            need=need,
-            notes=notes,
-            submitted_by=submitted_by if getattr(submitted_by, "is_authenticated", False) else None,
-            submission_key=submission_key or None,
+def submission_scope_of(*, user=None, contact_email: str = "") -> str:
+    """Who an idempotency key belongs to: a partner's organisation, else the contact's email."""
+    membership = getattr(user, "partner_membership", None) if user else None
+    if membership is not None:
+        return f"org:{membership.organisation_id}"
+    return f"email:{contact_email.strip().lower()}"
+
+
+def _submission_digest(*, lots, preferred_city, notes) -> str:
+    """A fingerprint of what was offered, to tell a retry from another offer under one key."""
+    payload = {
+        "lots": [{name: str(value) for name, value in sorted(lot.items())} for lot in lots],
+        "city": getattr(preferred_city, "pk", preferred_city),
+        "notes": notes,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _offer_for_key(*, scope: str, key: str, digest: str) -> DonationOffer | None:
+    existing = DonationOffer.objects.filter(submission_scope=scope, submission_key=key).first()
+    if existing is not None and existing.submission_digest and existing.submission_digest != digest:
+        raise DomainError(
+            _("This submission key was already used for a different offer; use a new key.")
         )
-        offer.full_clean()
-        offer.save()
-        for values in lots:
-            lot_add(offer=offer, **values)
+    return existing
+
+
+def _offer_insert(
+    *,
+    donor,
+    lots,
+    contact,
+    preferred_city,
+    need,
+    notes,
+    submitted_by,
+    submission_key,
+    submission_scope,
+    submission_digest,
+):
+    offer = DonationOffer(
+        reference=reference_next(prefix="OFF", digits=5),
+        donor=donor,
+        contact=contact,
+        preferred_city=preferred_city,
+        need=need,
+        notes=notes,
+        submitted_by=submitted_by if getattr(submitted_by, "is_authenticated", False) else None,
+        submission_key=submission_key or None,
+        submission_scope=submission_scope if submission_key else "",
+        submission_digest=submission_digest if submission_key else "",
+    )
+    offer.full_clean()
+    offer.save()
+    for values in lots:
+        lot_add(offer=offer, **values)
     return offer
 
 
@@ -342,12 +389,16 @@ def offer_submit(
     """
     from partners.services import donor_for_submission
 
-    if submission_key:
-        existing = DonationOffer.objects.filter(submission_key=submission_key).first()
-        if existing is not None:
-            return existing, False
     if not lots:
         raise DomainError(_("An offer needs at least one lot."))
+    scope = submission_scope_of(user=user, contact_email=donor.get("contact_email", ""))
+    if submission_key:
+        digest = _submission_digest(
+            lots=[item["values"] for item in lots], preferred_city=preferred_city, notes=notes
+        )
+        existing = _offer_for_key(scope=scope, key=submission_key, digest=digest)
+        if existing is not None:
+            return existing, False
     with _stored_files_removed_on_error() as stored, transaction.atomic():
         organisation, contact = donor_for_submission(user=user, **donor)
         offer = offer_create(
@@ -359,6 +410,7 @@ def offer_submit(
             notes=notes,
             submitted_by=user,
             submission_key=submission_key,
+            submission_scope=scope,
         )
         for lot, item in zip(offer.lots.order_by("id"), lots, strict=True):
             for kind, upload in item.get("attachments", ()):
