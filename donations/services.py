@@ -308,6 +308,36 @@ def lot_set_quarantine(*, lot: MaterialLot, actor, is_quarantined: bool, note: s
     return lot
 
 
+def offer_donor_link(*, offer: DonationOffer, organisation, actor) -> DonationOffer:
+    """Staff: the pending donor of an anonymous offer is in fact ``organisation``.
+
+    Every offer of the pending organisation moves to the known one, with its contacts (see
+    ``partners.services.organisation_pending_merge``); from then on the partner sees them.
+    """
+    from partners.services import organisation_pending_merge
+
+    with transaction.atomic():
+        contacts = organisation_pending_merge(pending=offer.donor, into=organisation, actor=actor)
+        moved = DonationOffer.objects.select_for_update().filter(donor_id=offer.donor_id)
+        for each in moved:
+            each.donor = organisation
+            if each.contact_id in contacts:
+                each.contact = contacts[each.contact_id]
+            each._change_reason = "donor linked to a known organisation"
+            each.save(update_fields=["donor", "contact", "updated_at"])
+    offer.refresh_from_db()
+    return offer
+
+
+def offer_donor_confirm(*, offer: DonationOffer, actor) -> DonationOffer:
+    """Staff: the pending donor of an anonymous offer is a new organisation; confirm it."""
+    from partners.services import organisation_pending_confirm
+
+    organisation_pending_confirm(organisation=offer.donor, actor=actor)
+    offer.refresh_from_db()
+    return offer
+
+
 def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
     """Move a need through open → partly_met → met, pause or close it."""
     return transition_apply(

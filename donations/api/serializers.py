@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from donations.forms import LotFieldsForm
 from donations.models import Attachment, DonationOffer, MaterialLot
-from partners.models import SisterCity
+from partners.models import Organisation, SisterCity
 from sfiec.choices import AttachmentKind
 
 
@@ -147,6 +147,24 @@ class OfferCreateSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class DonorLinkSerializer(serializers.Serializer):
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(
+            kind=Organisation.Kind.DONOR, is_active=True, is_pending=False
+        ),
+        required=False,
+        help_text="The known organisation the pending donor really is.",
+    )
+    confirm_new = serializers.BooleanField(
+        default=False, help_text="Confirm the pending donor as a new organisation instead."
+    )
+
+    def validate(self, attrs):
+        if not attrs.get("confirm_new") and not attrs.get("organisation"):
+            raise serializers.ValidationError({"organisation": ["Choose a known organisation."]})
+        return attrs
 
 
 class LotReceiveSerializer(serializers.Serializer):

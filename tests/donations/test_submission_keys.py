@@ -7,11 +7,18 @@ from donations.models import DonationOffer
 from tests import factories
 
 from .conftest import offer_data
-from .test_api import _lot_json, partner_client  # noqa: F401 (fixture)
+from .test_api import _lot_json
 
 API = reverse("api:offer-list")
 FORM = reverse("donations:offer-new")
 KEY = "k" * 20
+
+
+@pytest.fixture
+def partner_client(api_client, partner):
+    factories.ContactFactory(organisation=partner.partner_membership.organisation)
+    api_client.force_authenticate(partner)
+    return api_client
 
 
 @pytest.fixture
@@ -75,9 +82,7 @@ def test_an_anonymous_double_submit_still_makes_one_offer(client, standard):
 
 
 @pytest.mark.django_db
-def test_two_anonymous_donors_with_one_key_get_two_offers_and_see_only_their_own(
-    client, standard
-):
+def test_two_anonymous_donors_with_one_key_get_two_offers_and_see_only_their_own(client, standard):
     from django.test import Client
 
     assert client.post(FORM, offer_data()).status_code == 302
