@@ -238,6 +238,10 @@ UPLOAD_MAX_FILES = env.int("UPLOAD_MAX_FILES", default=20)
 UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
 # Rows one spreadsheet import may hold, and how long a previewed import waits for confirmation.
 OFFER_IMPORT_MAX_ROWS = env.int("OFFER_IMPORT_MAX_ROWS", default=2000)
+# What an uploaded .xlsx may unpack to (all its zip parts together), checked before parsing.
+OFFER_IMPORT_MAX_UNPACKED_BYTES = env.int(
+    "OFFER_IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024
+)
 OFFER_IMPORT_PREVIEW_SECONDS = env.int("OFFER_IMPORT_PREVIEW_SECONDS", default=3600)
 # A partner invitation link stays valid this long (seconds).
 PARTNER_INVITE_MAX_AGE = env.int("PARTNER_INVITE_MAX_AGE", default=7 * 24 * 3600)
