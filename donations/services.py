@@ -4,6 +4,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -247,6 +248,7 @@ def lot_receive(
         raise DomainError(_("Only lots of an accepted offer can be received."))
     if quantity_received <= 0:
         raise DomainError(_("The received quantity must be positive; reject the lot instead."))
+    _quarantine_reason_check(is_quarantined=is_quarantined, note=note)
     if quantity_received > lot.quantity_offered:
         raise DomainError(
             _("Received quantity %(received)s is more than the %(offered)s offered.")
@@ -268,6 +270,12 @@ def lot_receive(
         note=note,
         apply=record_intake,
     )
+
+
+def _quarantine_reason_check(*, is_quarantined: bool, note: str) -> None:
+    """Quarantine needs its reason, whichever door it comes through (a 400 in the API)."""
+    if is_quarantined and not (note or "").strip():
+        raise ValidationError({"note": [_("Quarantining a lot needs a reason.")]})
 
 
 def lot_reject(*, lot: MaterialLot, actor, reason: str) -> MaterialLot:
@@ -292,6 +300,7 @@ def lot_reject(*, lot: MaterialLot, actor, reason: str) -> MaterialLot:
 
 def lot_set_quarantine(*, lot: MaterialLot, actor, is_quarantined: bool, note: str) -> MaterialLot:
     """Put a received lot into quarantine or release it; quarantined goods cannot be allocated."""
+    _quarantine_reason_check(is_quarantined=is_quarantined, note=note)
     with transaction.atomic():
         locked = MaterialLot.objects.select_for_update().get(pk=lot.pk)
         if locked.status != MaterialLot.Status.RECEIVED:

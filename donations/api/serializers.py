@@ -3,7 +3,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from donations.forms import LotFieldsForm
+from donations.forms import MAX_LOTS, LotFieldsForm
 from donations.models import Attachment, DonationOffer, MaterialLot
 from partners.models import Organisation, SisterCity
 from sfiec.choices import AttachmentKind
@@ -142,7 +142,8 @@ class OfferCreateSerializer(serializers.Serializer):
         required=False,
         help_text="Send the same key again to retry safely: one offer is made.",
     )
-    lots = LotInputSerializer(many=True, allow_empty=False)
+    # No more lots than the offer page allows; a big list goes through the spreadsheet import.
+    lots = LotInputSerializer(many=True, allow_empty=False, max_length=MAX_LOTS)
 
 
 class ReasonSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@
 ``fields`` appears on validation errors and maps each field to its messages.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from sfiec.exceptions import DomainError
+from sfiec.uploads import too_many_files_message
 
 
 def error_body(*, status_code: int, code: str, message: str, fields=None, details=None) -> dict:
@@ -35,6 +36,10 @@ def exception_handler(exc, context):
             ),
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, TooManyFilesSent):
+        exc = exceptions.ValidationError({"non_field_errors": [too_many_files_message()]})
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(str(exc))
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
