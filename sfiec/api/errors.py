@@ -5,6 +5,9 @@
 ``fields`` appears on validation errors and maps each field to its messages.
 """
 
+import logging
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -14,6 +17,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from sfiec.exceptions import DomainError
 from sfiec.uploads import too_many_files_message
+
+logger = logging.getLogger("django.request")
 
 
 def error_body(*, status_code: int, code: str, message: str, fields=None, details=None) -> dict:
@@ -51,7 +56,18 @@ def exception_handler(exc, context):
 
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        if settings.DEBUG:
+            return None  # the developer's traceback page
+        # Anything unexpected is still answered in the API's shape, and logged as Django would.
+        logger.error("Internal Server Error in the API", exc_info=exc)
+        return Response(
+            error_body(
+                status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+                code="server_error",
+                message="Internal server error.",
+            ),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         first = _first_message(fields)

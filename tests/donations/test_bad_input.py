@@ -126,3 +126,17 @@ def test_an_image_over_the_pixel_cap_says_so(side):
     assert caught.value.code == "image_pixels"
     assert "pixels" in caught.value.messages[0]
     assert "not a valid image" not in caught.value.messages[0]
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_an_unexpected_api_error_keeps_the_json_shape_with_debug_off(debug):
+    from sfiec.api.errors import exception_handler
+
+    with override_settings(DEBUG=debug):
+        response = exception_handler(RuntimeError("boom"), {})
+    if debug:
+        assert response is None  # the traceback page
+    else:
+        assert response.status_code == 500
+        assert response.data["error"]["code"] == "server_error"
+        assert "boom" not in str(response.data)
