@@ -22,6 +22,14 @@ GIB = 1 << 30
 SST = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
 
 
+SST_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml" />'
+)
+SST_REL = (
+    b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'relationships/sharedStrings" Target="sharedStrings.xml" Id="rId9" />'
+)
 CHUNK = (b"<si><t>" + b"A" * 1000 + b"</t></si>") * 1024
 
 
@@ -54,8 +62,13 @@ def _bomb(unpacked: int) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
         for info in source.infolist():
-            if info.filename != "xl/sharedStrings.xml":
-                bomb.writestr(info.filename, source.read(info))
+            # Declare the shared-strings part, as Excel does, so a reader loads it.
+            content = source.read(info)
+            if info.filename == "[Content_Types].xml":
+                content = content.replace(b"</Types>", SST_TYPE + b"</Types>")
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(b"</Relationships>", SST_REL + b"</Relationships>")
+            bomb.writestr(info.filename, content)
         with bomb.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
             part._compressor = _RepeatingDeflate()  # zipfile still counts sizes and the CRC
             part.write(SST)
