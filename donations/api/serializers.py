@@ -74,6 +74,11 @@ class LotSerializer(serializers.ModelSerializer):
 
 class OfferSerializer(serializers.ModelSerializer):
     donor = serializers.StringRelatedField()
+    donor_is_pending = serializers.BooleanField(
+        source="donor.is_pending",
+        read_only=True,
+        help_text="The donor was typed on the public form and is not yet confirmed by staff.",
+    )
     contact = serializers.SerializerMethodField()
     lots = LotSerializer(many=True, read_only=True)
 
@@ -84,6 +89,7 @@ class OfferSerializer(serializers.ModelSerializer):
             "reference",
             "status",
             "donor",
+            "donor_is_pending",
             "contact",
             "preferred_city",
             "notes",

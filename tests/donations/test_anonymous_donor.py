@@ -93,8 +93,12 @@ def test_the_api_links_a_pending_donor_and_refuses_a_known_one(
     client.post(FORM, offer_data(contact_email="new@person.example"))
     offer = DonationOffer.objects.get()
     url = reverse("api:offer-link-donor", args=[offer.reference])
+    assert staff_client.get(reverse("api:offer-detail", args=[offer.reference])).json()[
+        "donor_is_pending"
+    ]
     response = staff_client.post(url, {"organisation": organisation.pk}, format="json")
     assert response.status_code == 200, response.content
+    assert response.json()["donor_is_pending"] is False
     assert response.json()["donor"] == str(organisation)
     assert organisation.contacts.filter(email="new@person.example").exists()
     again = staff_client.post(url, {"organisation": organisation.pk}, format="json")
