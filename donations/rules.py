@@ -73,7 +73,8 @@ def lot_problems(
                 _("Enter a date between %(earliest)s and %(latest)s.")
                 % {"earliest": EARLIEST_DATE.isoformat(), "latest": latest.isoformat()},
             )
-    plausible = {field: value for field, value in dates.items() if field not in problems}
+    # An implausible date is not compared with the others.
+    plausible = {field: None if field in problems else value for field, value in dates.items()}
     made, expires = plausible["manufactured_on"], plausible["expires_on"]
     export, arrival = plausible["export_date"], plausible["arrival_date"]
 
