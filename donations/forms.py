@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +18,7 @@ from partners.models import Contact, SisterCity
 from sfiec.choices import CURRENCIES, AttachmentKind, Category, Unit
 from sfiec.uploads import DOCUMENT_TYPES, IMAGE_TYPES, upload_check
 
-from .rules import lot_problems
+from .rules import EARLIEST_DATE, latest_date, lot_problems
 from .services import InspectionResult
 
 MAX_QUANTITY = 10_000_000
@@ -148,6 +149,13 @@ class LotFieldsForm(forms.Form):
     is_manufacturer_whitelisted = forms.BooleanField(
         label=_("The manufacturer is on the export whitelist"), required=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser's date picker offers the plausible range the rules allow.
+        latest = latest_date(timezone.localdate()).isoformat()
+        for name in ("manufactured_on", "expires_on"):
+            self.fields[name].widget.attrs.update(min=EARLIEST_DATE.isoformat(), max=latest)
 
     def clean(self):
         data = super().clean()
