@@ -27,6 +27,11 @@ urlpatterns = [
     path("staff/offers/", staff.review_queue, name="review-queue"),
     path("staff/offers/<str:reference>/", staff.review_detail, name="review-detail"),
     path("staff/offers/<str:reference>/decide/", staff.review_decide, name="review-decide"),
+    path(
+        "staff/offers/<str:reference>/link-donor/",
+        staff.review_link_donor,
+        name="review-link-donor",
+    ),
     path("staff/lots/<str:reference>/intake/", staff.lot_intake, name="lot-intake"),
     path("attachments/<int:pk>/", shared.attachment_download, name="attachment-download"),
 ]

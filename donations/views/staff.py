@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from partners.forms import PendingLinkForm
 from sfiec.decorators import role_required, staff_required
 from sfiec.exceptions import DomainError
 from sfiec.roles import Role, user_has_role
@@ -78,6 +79,30 @@ def review_decide(request, reference):
             reason=form.cleaned_data["reason"],
         )
         messages.success(request, _("Decision recorded; the partner has been told."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("donations:review-detail", reference=reference)
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def review_link_donor(request, reference):
+    """Coordinators: link an anonymous offer's pending donor to a known organisation, or
+    confirm it as new."""
+    offer = offer_or_404(request.user, reference)
+    try:
+        if request.POST.get("confirm_new"):
+            services.offer_donor_confirm(offer=offer, actor=request.user)
+            messages.success(request, _("The donor is confirmed as a new organisation."))
+        else:
+            form = PendingLinkForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Choose a known organisation."))
+                return redirect("donations:review-detail", reference=reference)
+            services.offer_donor_link(
+                offer=offer, organisation=form.cleaned_data["organisation"], actor=request.user
+            )
+            messages.success(request, _("The donor is linked to %s.") % offer.donor.name)
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("donations:review-detail", reference=reference)
