@@ -196,8 +196,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         roles_sync()
-        compliance_services.catalogue_sync()
-        compliance_services.rule_set_sync_files()
+        compliance_services.rules_load()
         with transaction.atomic():
             self.today = timezone.localdate()
             users = self._users()
@@ -621,8 +620,8 @@ class Command(BaseCommand):
     def _receive(self, lot, actor, quantity, note="Counted and inspected, cartons intact"):
         lot.refresh_from_db()
         if lot.status == MaterialLot.Status.PLEDGED:
-            donation_services.lot_receive(
-                lot=lot, actor=actor, quantity_received=quantity, note=note
+            donation_services.lot_intake(
+                lot=lot, actor=actor, result="accepted", quantity_received=quantity, note=note
             )
 
     # --- shipments ---------------------------------------------------------------------
@@ -698,7 +697,7 @@ class Command(BaseCommand):
 
     def _clear_compliance(self, shipment, officer):
         """Check the lines; record the officer's overrides the 2020 shipments relied on."""
-        for check in compliance_services.shipment_checks_run(shipment=shipment):
+        for check in shipment_services.shipment_checks_run(shipment=shipment):
             if check.result == "fail" and not check.is_overridden:
                 compliance_services.check_override(
                     check=check,
