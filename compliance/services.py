@@ -294,13 +294,26 @@ def lot_destination_countries(lot: MaterialLot) -> list[str]:
 
 
 def lot_checks_refresh(*, lot_id: int) -> list[ComplianceCheck]:
-    """Check a lot for every country it may be sent to, with the default dates."""
+    """Check a lot again for every country it has a current check for, and every country it
+    may be sent to.
+
+    A current check is re-run on its own dates (those of the shipment it was made for, say),
+    so refreshing after a correction does not swap a shipment's dates for the default ones;
+    a country without a check gets one on the default dates (leaving today).
+    """
     lot = MaterialLot.objects.select_related("preferred_city", "offer__preferred_city").get(
         pk=lot_id
     )
-    export, arrival = default_dates()
-    checks = []
+    dates = {
+        country: (export, arrival)
+        for country, export, arrival in ComplianceCheck.objects.filter(
+            lot_id=lot_id, is_current=True
+        ).values_list("country", "export_date", "arrival_date")
+    }
     for country in lot_destination_countries(lot):
+        dates.setdefault(country, default_dates())
+    checks = []
+    for country, (export, arrival) in sorted(dates.items()):
         checks += lots_check_for_destination(
             lot_ids=[lot_id], country=country, export_date=export, arrival_date=arrival
         )

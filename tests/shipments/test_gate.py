@@ -182,3 +182,20 @@ def test_an_override_lapses_visibly_when_a_new_failure_appears(
     assert blocker["override_role"] == "compliance_officer"
     assert "compliance officer" in blocker["message"]
     assert "SHELF-EXPIRED-AT-ARRIVAL" in blocker["override_lapsed"]
+
+
+def test_correcting_a_lot_on_a_shipment_checks_it_again_on_the_shipment_dates(
+    draft, kn95_lot, coordinator, django_capture_on_commit_callbacks
+):
+    from donations import services as donation_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        donation_services.lot_update(
+            lot=kn95_lot, actor=coordinator, expires_on=dt.date(2031, 1, 1)
+        )
+
+    check = ComplianceCheck.objects.get(lot=kn95_lot, country="IT", is_current=True)
+    assert (check.export_date, check.arrival_date) == (dt.date(2026, 12, 1), dt.date(2026, 12, 8))
+    assert not check.is_stale
+    # Judged on the new facts and the shipment's dates: failing, not out of date.
+    assert [b["reason"] for b in selectors.shipment_blockers(draft)] == ["fail"]
