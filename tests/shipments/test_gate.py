@@ -183,6 +183,17 @@ def test_an_override_lapses_visibly_when_a_new_failure_appears(
     assert "compliance officer" in blocker["message"]
     assert "SHELF-EXPIRED-AT-ARRIVAL" in blocker["override_lapsed"]
 
+    # Visible where the check is read: the API and the lot's compliance page.
+    api_client.force_authenticate(compliance_officer)
+    body = api_client.get(f"/api/v1/compliance-checks/{check.pk}/").json()
+    assert "SHELF-EXPIRED-AT-ARRIVAL" in body["override_lapsed"]
+    from django.test import Client
+
+    page = Client()
+    page.force_login(compliance_officer)
+    html = page.get(f"/staff/lots/{kn95_lot.reference}/compliance/").content.decode()
+    assert "no longer applies" in html
+
 
 def test_correcting_a_lot_on_a_shipment_checks_it_again_on_the_shipment_dates(
     draft, kn95_lot, coordinator, django_capture_on_commit_callbacks
