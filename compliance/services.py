@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from donations.models import MaterialLot
 from partners.models import SisterCity
 from sfiec.exceptions import DomainError
+from sfiec.outbox import outbox_enqueue
 from sfiec.roles import Role, user_roles
 from standards.models import EquivalenceGroup, Standard
 
@@ -152,14 +153,10 @@ def rule_set_revise(*, base: RuleSet, rules: list, actor, notes: str, title: str
         )
         stale = ComplianceCheck.objects.filter(is_current=True).exclude(rule_set=new)
         stale.update(is_stale=True)
-        transaction.on_commit(lambda: _enqueue_recheck(new.pk))
+        from .tasks import rule_set_recheck_task
+
+        outbox_enqueue(rule_set_recheck_task, new.pk)  # published once this commits
     return new
-
-
-def _enqueue_recheck(rule_set_id: int) -> None:
-    from .tasks import rule_set_recheck_task
-
-    rule_set_recheck_task.delay(rule_set_id)
 
 
 # --- facts and dates ---------------------------------------------------------------------
@@ -329,7 +326,7 @@ def lot_checks_enqueue(lot_ids: Iterable[int]) -> None:
     from .tasks import lot_checks_refresh_task
 
     for lot_id in lot_ids:
-        lot_checks_refresh_task.delay(lot_id)
+        outbox_enqueue(lot_checks_refresh_task, lot_id)
 
 
 def lot_inputs_changed(*, lot_id: int) -> None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from compliance import services as compliance_services
 from donations.models import MaterialLot
 from sfiec.exceptions import DomainError
+from sfiec.outbox import outbox_enqueue
 from sfiec.references import reference_next
 from sfiec.workflow import transition_apply
 
@@ -148,10 +149,10 @@ def shipment_checks_run(*, shipment: Shipment) -> list:
 
 
 def shipment_checks_enqueue(*, shipment_id: int) -> None:
-    """Queue the checks of a shipment's lines after the current transaction commits."""
+    """Queue the checks of a shipment's lines; written with the work, sent once it commits."""
     from .tasks import shipment_checks_run_task
 
-    transaction.on_commit(lambda: shipment_checks_run_task.delay(shipment_id))
+    outbox_enqueue(shipment_checks_run_task, shipment_id)
 
 
 def shipment_allocate(
