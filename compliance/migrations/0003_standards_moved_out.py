@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
         ("compliance", "0002_initial"),
         ("standards", "0001_initial"),
         # The lots and needs point at standards.Standard before compliance forgets its own.
-        ("donations", "0002_standard_moved_to_standards"),
+        ("donations", "0003_standard_moved_to_standards"),
     ]
 
     operations = [

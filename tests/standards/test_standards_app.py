@@ -6,7 +6,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from standards.models import EquivalenceGroup, Standard
 
-BEFORE = [("compliance", "0002_initial"), ("donations", "0001_initial")]
+BEFORE = [("compliance", "0002_initial"), ("donations", "0002_submission_key_per_submitter")]
 
 
 def _migrate(targets):

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("donations", "0001_initial"),
+        ("donations", "0002_submission_key_per_submitter"),
         ("standards", "0001_initial"),
     ]
 
