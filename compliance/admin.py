@@ -8,20 +8,7 @@ from sfiec.admin import service_action
 from sfiec.exceptions import DomainError
 
 from . import services
-from .models import ComplianceCheck, EquivalenceGroup, RuleSet, Standard
-
-
-@admin.register(Standard)
-class StandardAdmin(admin.ModelAdmin):
-    list_display = ["slug", "body", "title", "jurisdiction", "protection_class", "source_status"]
-    list_filter = ["jurisdiction", "source_status"]
-    search_fields = ["slug", "body", "title", "title_zh"]
-
-
-@admin.register(EquivalenceGroup)
-class EquivalenceGroupAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "source_status"]
-    filter_horizontal = ["members"]
+from .models import ComplianceCheck, RuleSet
 
 
 class RuleSetForm(forms.ModelForm):

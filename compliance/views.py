@@ -47,7 +47,7 @@ def lot_check_run(request, reference):
     if country not in {city.country for city in selectors.active_cities()}:
         messages.error(request, _("Choose a sister city's country."))
     else:
-        services.lot_check(lot=lot, country=country)
+        services.lot_check_for_country(lot=lot, country=country)
         messages.success(request, _("Checked for %(country)s.") % {"country": country})
     return redirect("compliance:lot", reference=lot.reference)
 

@@ -127,13 +127,19 @@ class MaterialLotAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     actions = [
         service_action(
             _("Receive the full offered quantity"),
-            lambda lot, u, r: services.lot_receive(
-                lot=lot, actor=u, quantity_received=lot.quantity_offered, note=r
+            lambda lot, u, r: services.lot_intake(
+                lot=lot,
+                actor=u,
+                result=services.InspectionResult.ACCEPTED,
+                quantity_received=lot.quantity_offered,
+                note=r,
             ),
         ),
         service_action(
             _("Reject with a reason"),
-            lambda lot, u, r: services.lot_reject(lot=lot, actor=u, reason=r),
+            lambda lot, u, r: services.lot_intake(
+                lot=lot, actor=u, result=services.InspectionResult.REJECTED, note=r
+            ),
             needs_reason=True,
         ),
         service_action(

@@ -24,7 +24,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     Role.VIEWER: {},
 }
-VIEWABLE_APPS = ("partners", "donations", "compliance", "shipments", "sfiec")
+VIEWABLE_APPS = ("partners", "standards", "donations", "compliance", "shipments", "sfiec")
 
 
 def roles_sync() -> None:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "simple_history",
     "sfiec",
     "partners",
+    "standards",
     "donations",
     "compliance",
     "shipments",
