@@ -4,7 +4,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from sfiec.admin import service_action
+from sfiec.admin import RoleAdminMixin, service_action
 from sfiec.exceptions import DomainError
 
 from . import services
@@ -12,14 +12,18 @@ from .models import ComplianceCheck, EquivalenceGroup, RuleSet, Standard
 
 
 @admin.register(Standard)
-class StandardAdmin(admin.ModelAdmin):
+class StandardAdmin(RoleAdminMixin, admin.ModelAdmin):
+    write_action = "standard.change"
+
     list_display = ["slug", "body", "title", "jurisdiction", "protection_class", "source_status"]
     list_filter = ["jurisdiction", "source_status"]
     search_fields = ["slug", "body", "title", "title_zh"]
 
 
 @admin.register(EquivalenceGroup)
-class EquivalenceGroupAdmin(admin.ModelAdmin):
+class EquivalenceGroupAdmin(RoleAdminMixin, admin.ModelAdmin):
+    write_action = "standard.change"
+
     list_display = ["slug", "name", "source_status"]
     filter_horizontal = ["members"]
 
@@ -50,10 +54,11 @@ class RuleSetForm(forms.ModelForm):
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(SimpleHistoryAdmin):
+class RuleSetAdmin(RoleAdminMixin, SimpleHistoryAdmin):
     """Compliance officers edit rules here; every save is a new version (see save_model)."""
 
     form = RuleSetForm
+    write_action = "rule_set.revise"
     list_display = ["version", "title", "is_active", "based_on", "created_by", "created_at"]
     list_filter = ["is_active"]
     readonly_fields = [
@@ -91,7 +96,9 @@ class RuleSetAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ComplianceCheck)
-class ComplianceCheckAdmin(SimpleHistoryAdmin):
+class ComplianceCheckAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+    write_action = "check.override"
+
     list_display = [
         "lot",
         "country",
@@ -125,6 +132,7 @@ class ComplianceCheckAdmin(SimpleHistoryAdmin):
         service_action(
             _("Override with a justification"),
             lambda c, u, r: services.check_override(check=c, actor=u, reason=r),
+            action="check.override",
             needs_reason=True,
         )
     ]

@@ -41,7 +41,13 @@ def test_logistics_removes_lines_in_bulk_through_the_deallocation_service(
     _bulk_delete(client, line)  # the raw bulk delete is not offered at all
     assert ShipmentLine.objects.filter(pk=line.pk).exists()
     url = reverse("admin:shipments_shipmentline_changelist")
-    client.post(url, {"action": "action_deallocate", "_selected_action": [line.pk]})
+    client.post(
+        url,
+        {
+            "action": "action_remove_from_the_shipment__release_the_units_",
+            "_selected_action": [line.pk],
+        },
+    )
     assert not ShipmentLine.objects.filter(pk=line.pk).exists()
     line.lot.refresh_from_db()
     assert line.lot.quantity_allocated == 0

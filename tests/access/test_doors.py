@@ -7,8 +7,8 @@ database exactly when the role is allowed, and nothing else.
 import os
 
 import pytest
-from django.core.management import call_command
 from django.contrib import admin
+from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
