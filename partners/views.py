@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sfiec.decorators import action_required, staff_required
 from sfiec.exceptions import DomainError
@@ -45,6 +45,7 @@ def partner_invite(request):
 
 
 @staff_required
+@require_GET
 def signup_list(request):
     """Staff: pending sign-up requests, to approve or refuse."""
     signups = SignupRequest.objects.filter(status=SignupRequest.Status.PENDING)
