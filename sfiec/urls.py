@@ -5,8 +5,10 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
+from .api.auth import TokenObtainView
 
 api_v1 = [
+    path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
     path("", include("partners.api.urls")),
     path("", include("donations.api.urls")),
     path("", include("compliance.api.urls")),
