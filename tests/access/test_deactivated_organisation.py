@@ -28,7 +28,8 @@ def test_deactivating_the_organisation_ends_its_partners_sessions_and_tokens(cli
     login = client.post(
         reverse("login"), {"username": partner.username, "password": "correct horse battery"}
     )
-    assert login.status_code == 200 and "_auth_user_id" not in client.session
+    assert login.status_code == 200  # the form again, with its error
+    assert client.get(offers).status_code == 302
     response = APIClient().post(
         "/api/v1/auth/token/",
         {"username": partner.username, "password": "correct horse battery"},
