@@ -6,6 +6,7 @@ token authentication asks the same question on every API request. Deactivating a
 organisation therefore takes effect on its partners' next request.
 """
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
@@ -45,3 +46,16 @@ class AccountTokenAuthentication(TokenAuthentication):
                 _("This organisation's access has been withdrawn.")
             )
         return user, token
+
+
+class LoginRateLimitBackend(AxesStandaloneBackend):
+    """django-axes' lockout for every login that comes through a door (page, admin, token).
+
+    A call without a request (the shell, the test client's ``login``) is no door: it is
+    neither counted nor refused here, and the password is checked as usual.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

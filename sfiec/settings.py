@@ -139,7 +139,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Axes first: it refuses a locked-out account or address before any password is checked.
 # AccountBackend refuses partners of a deactivated organisation, at login and on every request.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "sfiec.auth.AccountBackend"]
+AUTHENTICATION_BACKENDS = ["sfiec.auth.LoginRateLimitBackend", "sfiec.auth.AccountBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -14,8 +14,9 @@ from donations.models import DonationOffer, MaterialLot
 from partners.models import SignupRequest
 from shipments.models import Shipment
 
-# Public doors that save nothing: the what-if evaluation behind the public offer form.
-PUBLIC_WRITES = {"/api/v1/compliance/evaluate/"}
+# Public doors that change no record: the what-if evaluation behind the public offer form, and
+# exchanging one's own password for one's own token.
+PUBLIC_WRITES = {"/api/v1/compliance/evaluate/", "/api/v1/auth/token/"}
 
 
 @pytest.fixture
