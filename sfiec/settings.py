@@ -281,7 +281,7 @@ AXES_VERBOSE = False
 
 # Content-Security-Policy on every response (django-csp): scripts and styles only from our own
 # static files, nothing inline, no framing, forms post only to us. Swagger UI's icons are data:
-# images; the admin's few inline style attributes are the one exception (see CSP_ADMIN_STYLE).
+# images. Swagger UI's start-up script and page styles are files too (see sfiec/urls.py).
 _SELF, _NONE = "'self'", "'none'"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
