@@ -102,6 +102,11 @@ class DonationOffer(models.Model):
         editable=False,
         help_text=_("Idempotency key of the form submission: a resubmit makes no second offer."),
     )
+    is_donor_named_publicly = models.BooleanField(
+        _("the donor may be named publicly"),
+        default=False,
+        help_text=_("Set by the donor: its name may appear on the public trace page."),
+    )
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

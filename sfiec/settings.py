@@ -8,6 +8,7 @@ DJANGO_SECRET_KEY and leaves DJANGO_DEBUG off.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -119,7 +120,15 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {}
+# Periodic tasks for the beat process of the compose stack (each task is safe to run again).
+CELERY_BEAT_SCHEDULE = {
+    "receipt-reminders": {
+        "task": "shipments.receipt_reminders_send",
+        # Hourly: a missed run (beat restarted) costs an hour, and the spacing of the
+        # reminders comes from RECEIPT_REMINDER_INTERVAL_DAYS, not from this schedule.
+        "schedule": crontab(minute=17),
+    },
+}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -243,3 +252,15 @@ OFFER_IMPORT_PREVIEW_SECONDS = env.int("OFFER_IMPORT_PREVIEW_SECONDS", default=3
 PARTNER_INVITE_MAX_AGE = env.int("PARTNER_INVITE_MAX_AGE", default=7 * 24 * 3600)
 # Only behind a proxy that sets X-Forwarded-For: how many proxies to trust for the client address.
 THROTTLE_TRUSTED_PROXIES = env.int("THROTTLE_TRUSTED_PROXIES", default=0)
+
+# --- Receipt loop (issue 9) ---
+# How long a link in a receipt email works (seconds); every reminder carries a fresh link.
+RECEIPT_LINK_MAX_AGE = env.int("RECEIPT_LINK_MAX_AGE", default=30 * 24 * 3600)
+# Days the recipient has for the signed receipt after delivery, and for the distribution
+# report after the receipt was verified (or an upload rejected).
+RECEIPT_DUE_DAYS = env.int("RECEIPT_DUE_DAYS", default=14)
+RECEIPT_REPORT_DUE_DAYS = env.int("RECEIPT_REPORT_DUE_DAYS", default=30)
+# While a stage is overdue: at most this many reminders, this many days apart; staff are told
+# when the same interval has passed after the last one.
+RECEIPT_REMINDER_MAX = env.int("RECEIPT_REMINDER_MAX", default=3)
+RECEIPT_REMINDER_INTERVAL_DAYS = env.int("RECEIPT_REMINDER_INTERVAL_DAYS", default=3)
