@@ -190,6 +190,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "offer_submit": env.str("OFFER_SUBMIT_RATE", default="20/hour"),
         "compliance_evaluate": env.str("COMPLIANCE_EVALUATE_RATE", default="120/min"),
+        "receipt_upload": env.str("RECEIPT_UPLOAD_RATE", default="30/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -13,6 +13,7 @@ from sfiec.exceptions import DomainError
 from sfiec.references import reference_next
 from sfiec.workflow import transition_apply
 
+from . import receipts
 from .models import ReceiptRequest, Shipment, ShipmentLine, TrackingEvent
 from .workflows import CANCELLABLE, EDITABLE_STATUSES, RECEIPT_WORKFLOW, SHIPMENT_WORKFLOW
 
@@ -169,6 +170,8 @@ def shipment_transition(
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
             source=source,
         )
+        if target_status == Shipment.Status.DELIVERED:
+            receipts.receipt_request_open_on_commit(shipment_id=locked.pk)
 
     return transition_apply(
         instance=shipment,
