@@ -11,13 +11,7 @@ from django.core import mail
 from sfiec.celery import app
 from shipments.models import ReceiptRequest
 
-from .receipt_fixtures import (  # noqa: F401
-    busan,
-    committed,
-    make_delivered,
-    png_upload,
-    portal_path,
-)
+from .conftest import png_upload, portal_path
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -109,9 +103,7 @@ def test_an_upload_stops_the_reminders_and_the_report_has_its_own_cycle(
         link = receipts.receipt_token_make(request)
     assert len(_run_hourly(_at(16), _at(17), committed)) == 1
     with time_machine.travel(_at(17, 9), tick=False):
-        client.post(
-            f"/receipt/{link}/", {"stage": "receipt", "receipt-files": [png_upload()]}
-        )
+        client.post(f"/receipt/{link}/", {"stage": "receipt", "receipt-files": [png_upload()]})
     request.refresh_from_db()
     assert request.status == "receipt_uploaded"
     # Nothing is owed while staff check: no reminder, however long they take.

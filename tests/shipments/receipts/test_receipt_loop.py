@@ -11,16 +11,7 @@ from sfiec.exceptions import DomainError
 from shipments import receipts
 from shipments.models import ReceiptEvidence, ReceiptRequest
 
-from .receipt_fixtures import (  # noqa: F401
-    PDF,
-    busan,
-    committed,
-    delivered,
-    make_delivered,
-    png_bytes,
-    png_upload,
-    portal_path,
-)
+from .conftest import PDF, png_bytes, png_upload, portal_path
 
 
 def _report_data(line_pk=None, **extra):
@@ -131,7 +122,9 @@ def test_a_rejection_needs_a_reason_and_the_recipient_is_told_it(
 
     mail.outbox.clear()
     with committed():
-        staff.post(url, {"reason": "The stamp is missing; please stamp the form and send it again."})
+        staff.post(
+            url, {"reason": "The stamp is missing; please stamp the form and send it again."}
+        )
     request.refresh_from_db()
     assert request.status == "sent"
     assert request.rejection_reason.startswith("The stamp is missing")
@@ -198,9 +191,7 @@ def test_a_file_over_the_size_cap_is_refused(client, delivered, settings):
 def test_an_image_is_stored_re_encoded_without_trailing_payload(client, delivered):
     path = portal_path(_to_recipient(delivered)[0])
     payload = png_bytes() + b"<script>alert(1)</script>"
-    client.post(
-        path, {"stage": "receipt", "receipt-files": [SimpleUploadedFile("r.png", payload)]}
-    )
+    client.post(path, {"stage": "receipt", "receipt-files": [SimpleUploadedFile("r.png", payload)]})
     stored = ReceiptEvidence.objects.get().file.read()
     assert stored.startswith(b"\x89PNG") and b"<script>" not in stored
 
@@ -256,9 +247,7 @@ def test_who_may_use_the_staff_pages(client, login, delivered, viewer, partner, 
     assert download["Content-Disposition"].startswith("attachment")
 
 
-def test_the_list_shows_overdue_requests_first(
-    client, login, make_delivered, received_lot, viewer
-):
+def test_the_list_shows_overdue_requests_first(client, login, make_delivered, received_lot, viewer):
     import datetime as dt
 
     first = make_delivered(received_lot, quantity=1000)

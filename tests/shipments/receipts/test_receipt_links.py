@@ -10,8 +10,6 @@ from django.urls import reverse
 from shipments import receipts
 from shipments.models import ReceiptRequest
 
-from .receipt_fixtures import busan, delivered, make_delivered  # noqa: F401
-
 
 def _portal(token):
     return reverse("shipments:receipt-portal", kwargs={"token": token})
