@@ -20,7 +20,7 @@ def test_the_link_opens_the_portal_of_its_own_shipment(client, delivered):
     response = client.get(_portal(receipts.receipt_token_make(request)))
     assert response.status_code == 200
     assert delivered.reference in response.content.decode()
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
 
 
