@@ -20,7 +20,12 @@ from sfiec.uploads import request_too_large, upload_batch_check
 
 from . import receipts
 from .models import ReceiptRequest
-from .receipt_forms import DistributionFormSet, ReceiptUploadForm, ReportForm
+from .receipt_forms import (
+    DISTRIBUTION_ROWS_SHOWN,
+    DistributionFormSet,
+    ReceiptUploadForm,
+    ReportForm,
+)
 
 PORTAL = "shipments/receipts/portal.html"
 
@@ -109,6 +114,7 @@ def receipt_portal(request, receipt: ReceiptRequest, token: str):
             "receipt_form": receipt_form,
             "report_form": report_form,
             "formset": formset,
+            "rows_shown": DISTRIBUTION_ROWS_SHOWN,
             "batch_errors": batch_errors,
             "evidence": list(receipt.evidence.order_by("uploaded_at")),
         },

@@ -12,7 +12,9 @@ from sfiec.uploads import DOCUMENT_TYPES, EVIDENCE_TYPES
 
 RECEIPT_ACCEPT = "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf"
 REPORT_ACCEPT = RECEIPT_ACCEPT + ",video/mp4,.mp4"
-DISTRIBUTION_ROWS = 5
+DISTRIBUTION_ROWS = 8
+# Rows shown at first when JavaScript runs (it adds more on demand); all show without it.
+DISTRIBUTION_ROWS_SHOWN = 2
 
 
 class ReceiptUploadForm(forms.Form):
@@ -47,9 +49,25 @@ class ReportForm(forms.Form):
 
 
 class DistributionRowForm(forms.Form):
-    institution = forms.CharField(label=_("Beneficiary institution"), max_length=200)
+    """One institution; every row is optional, but a row begun must be complete."""
+
+    institution = forms.CharField(
+        label=_("Name of the institution"), max_length=200, required=False
+    )
     line = forms.TypedChoiceField(label=_("Goods"), coerce=int, empty_value=None, required=False)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100_000_000)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=100_000_000, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not self.has_changed():
+            return data
+        if not (data.get("institution") or "").strip() and "institution" not in self.errors:
+            self.add_error("institution", _("Name the institution."))
+        if data.get("quantity") is None and "quantity" not in self.errors:
+            self.add_error("quantity", _("Say how many it received."))
+        return data
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)

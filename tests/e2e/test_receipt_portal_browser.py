@@ -83,7 +83,22 @@ def test_a_recipient_on_a_phone_uploads_a_receipt_photo(
     receipts.receipt_verify(request=request, actor=logistics_officer)
     page.goto(live_server.url + portal_path(invitation))
     page.wait_for_selector("#send-report")
+    assert page.locator("[data-row]:visible").count() == 2
     _shoot(page, shots / "receipt_portal_report_phone.png", PHONE["width"])
+    page.fill("[name=rows-0-institution]", "Busan Medical Centre")
+    page.fill("[name=rows-0-quantity]", "2500")
+    page.fill("[name=rows-1-institution]", "Haeundae Care Home")
+    page.fill("[name=rows-1-quantity]", "1000")
+    page.locator("#add-row").tap()
+    assert page.locator("[data-row]:visible").count() == 3
+    page.fill("[name=rows-2-institution]", "Suyeong District Office")
+    page.fill("[name=rows-2-quantity]", "500")
+    page.set_input_files("[name=report-files]", str(photo))
+    page.locator("#send-report").tap()
+    page.wait_for_selector(".message-success")
+    request.refresh_from_db()
+    assert request.status == "report_uploaded"
+    assert list(request.distribution_lines.values_list("quantity", flat=True)) == [2500, 1000, 500]
     context.close()
 
 
