@@ -28,6 +28,11 @@ urlpatterns = [
         receipt_views.receipt_reject_view,
         name="receipt-reject",
     ),
+    path(
+        "staff/receipts/<str:reference>/resend/",
+        receipt_views.receipt_resend_view,
+        name="receipt-resend",
+    ),
     path("partner/offers/<str:reference>/proof/", proof_views.offer_proof, name="offer-proof"),
     path(
         "partner/offers/<str:reference>/proof/naming/",

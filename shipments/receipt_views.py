@@ -110,6 +110,23 @@ def receipt_reject_view(request, reference):
 
 @role_required(*DECIDERS)
 @require_POST
+def receipt_resend_view(request, reference):
+    """Logistics officers and coordinators: email the recipient a fresh link, optionally
+    revoking every link sent before."""
+    receipt = _request_or_404(reference)
+    revoke = request.POST.get("revoke") == "1"
+    receipts.receipt_link_resend(request=receipt, actor=request.user, revoke=revoke)
+    messages.success(
+        request,
+        _("A new link has been sent; the old ones no longer work.")
+        if revoke
+        else _("A new link has been sent."),
+    )
+    return redirect("shipments:receipt-detail", reference=reference)
+
+
+@role_required(*DECIDERS)
+@require_POST
 def evidence_publish_view(request, pk):
     """Logistics officers and coordinators: approve a verified photo for the trace page."""
     evidence = ReceiptEvidence.objects.select_related("request__shipment").filter(pk=pk).first()

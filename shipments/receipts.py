@@ -83,7 +83,11 @@ def receipt_request_for_token(token: str) -> ReceiptRequest | None:
         payload = signing.loads(token, salt=_SALT, max_age=settings.RECEIPT_LINK_MAX_AGE)
     except signing.BadSignature:  # SignatureExpired is a subclass
         return None
-    if not (isinstance(payload, list) and len(payload) == 3):
+    if not (
+        isinstance(payload, list)
+        and len(payload) == 3
+        and all(type(value) is int for value in payload)
+    ):
         return None
     request_id, shipment_id, version = payload
     return (
@@ -144,6 +148,23 @@ def receipt_request_open(*, shipment: Shipment) -> ReceiptRequest | None:
             _enqueue_on_commit("receipt_recipient_notify_task", request.pk, "request")
     except IntegrityError:  # opened concurrently: the other call sent the email
         return ReceiptRequest.objects.get(shipment=shipment)
+    return request
+
+
+def receipt_link_resend(*, request: ReceiptRequest, actor, revoke: bool = False) -> ReceiptRequest:
+    """Email the recipient a fresh link (a lost email, an expired link).
+
+    With ``revoke`` every link sent before stops working (a forwarded or leaked email).
+    """
+    with transaction.atomic():
+        locked = ReceiptRequest.objects.select_for_update().get(pk=request.pk)
+        if revoke:
+            locked.token_version += 1  # the row is locked: no lost update
+            locked._change_reason = "links revoked"
+            locked.save(update_fields=["token_version"])
+        _enqueue_on_commit("receipt_recipient_notify_task", locked.pk, "request")
+    logger.info("receipt link of %s sent again by %s (revoke=%s)", request.pk, actor, revoke)
+    request.refresh_from_db()
     return request
 
 

@@ -78,3 +78,30 @@ def test_a_partner_invitation_token_does_not_open_the_portal(client, delivered, 
     from partners.tokens import invite_token_make
 
     assert client.get(_portal(invite_token_make(partner))).status_code == 404
+
+
+def test_staff_send_a_new_link_and_may_revoke_the_old_ones(
+    client, login, delivered, logistics_officer, viewer, committed
+):
+    from django.core import mail
+
+    from .conftest import portal_path
+
+    old = portal_path(mail.outbox[-1])
+    staff = login(logistics_officer, on=type(client)())
+    url = reverse("shipments:receipt-resend", args=[delivered.reference])
+    mail.outbox.clear()
+    with committed():
+        staff.post(url)
+    [fresh] = mail.outbox
+    assert client.get(portal_path(fresh)).status_code == 200
+    assert client.get(old).status_code == 200
+    mail.outbox.clear()
+    with committed():
+        staff.post(url, {"revoke": "1"})
+    [newest] = mail.outbox
+    assert client.get(old).status_code == 404
+    assert client.get(portal_path(fresh)).status_code == 404
+    assert client.get(portal_path(newest)).status_code == 200
+    login(viewer, on=staff)
+    assert staff.post(url).status_code == 403
