@@ -32,6 +32,16 @@ def _fits(page, width):
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the {width}px screen"
 
 
+def _image_width(page, selector):
+    """The decoded width of an image once it has loaded (lazy images load when in view)."""
+    page.locator(selector).first.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "s => { const i = document.querySelector(s); return i && i.complete && i.naturalWidth }",
+        arg=selector,
+    )
+    return page.eval_on_selector(selector, "img => img.naturalWidth")
+
+
 def _shoot(page, path, width):
     page.screenshot(path=str(path), full_page=True)
     _fits(page, width)
@@ -135,8 +145,7 @@ def test_the_donor_proof_page_fits_phone_and_desktop(
         page = context.new_page()
         page.set_default_timeout(15_000)
         page.goto(live_server.url + trace)
-        page.wait_for_selector(".trace-photos img")
-        assert page.eval_on_selector(".trace-photos img", "img => img.naturalWidth") == 640
+        assert _image_width(page, ".trace-photos img") == 640
         _shoot(page, shots / f"trace_{label}.png", width)
         page.goto(live_server.url + reverse("login"))
         page.fill("[name=username]", "dora")
@@ -144,6 +153,6 @@ def test_the_donor_proof_page_fits_phone_and_desktop(
         page.click("main button[type=submit]")
         page.goto(live_server.url + proof)
         assert "Busan Medical Centre" in page.inner_text("main")
-        assert page.eval_on_selector(".proof img.thumb", "img => img.naturalWidth") == 640
+        assert _image_width(page, ".proof img.thumb") == 640
         _shoot(page, shots / f"proof_{label}.png", width)
         context.close()
