@@ -383,12 +383,16 @@ def receipt_evidence_publish(
 def receipt_reminders_send() -> dict:
     """Remind recipients whose awaited stage is overdue; tell staff after the last reminder.
 
+    Also opens the request of a shipment delivered in the last two days that has none (its
+    opening task was lost).
+
     At most ``RECEIPT_REMINDER_MAX`` reminders per stage, ``RECEIPT_REMINDER_INTERVAL_DAYS``
     apart; staff are told once when that interval has passed after the last one. Safe to run
     as often as wanted and from two processes at once: each reminder is claimed by a
     conditional update before it is sent.
     """
     now = timezone.now()
+    opened = _missed_requests_open(since=now - timedelta(days=2))
     interval_ago = now - timedelta(days=settings.RECEIPT_REMINDER_INTERVAL_DAYS)
     overdue = ReceiptRequest.objects.filter(status__in=WAITING, due_on__lt=timezone.localdate())
     reminders = alerts = 0
@@ -413,7 +417,28 @@ def receipt_reminders_send() -> dict:
         ):
             _enqueue_on_commit("receipt_staff_notify_task", request.shipment_id, "overdue")
             alerts += 1
-    return {"reminders": reminders, "staff_alerts": alerts}
+    return {"opened": opened, "reminders": reminders, "staff_alerts": alerts}
+
+
+def _missed_requests_open(*, since) -> int:
+    """Open the request of a shipment delivered lately whose opening task was lost (a worker
+    died between the commit and the task). Shipments with no contact to ask are left alone:
+    staff were told when they were delivered."""
+    missed = (
+        Shipment.objects.filter(
+            status=Shipment.Status.DELIVERED,
+            receipt_request__isnull=True,
+            events__status=Shipment.Status.DELIVERED,
+            events__recorded_at__gte=since,
+        )
+        .filter(Q(consignee_contact__isnull=False) | Q(consignee__contacts__isnull=False))
+        .distinct()
+    )
+    opened = 0
+    for shipment in missed:
+        if receipt_request_open(shipment=shipment) is not None:
+            opened += 1
+    return opened
 
 
 # --- emails (called by the tasks, after commit) ---------------------------------------------

@@ -132,3 +132,23 @@ def test_two_runs_at_once_send_one_reminder(schedule, make_delivered, received_l
         second = receipts.receipt_reminders_send()
     assert (first["reminders"], second["reminders"]) == (1, 0)
     assert ReceiptRequest.objects.get(shipment=shipment).reminders_sent == 1
+
+
+def test_a_lost_opening_task_is_made_up_by_the_next_run(
+    schedule, make_delivered, received_lot, committed
+):
+    from shipments import receipts
+
+    with time_machine.travel(_at(1, 10), tick=False):
+        shipment = make_delivered(received_lot)
+    contact = shipment.receipt_request.contact.email
+    shipment.receipt_request.delete()  # as if the task had never run
+    mail.outbox.clear()
+    with time_machine.travel(_at(1, 11), tick=False), committed():
+        assert receipts.receipt_reminders_send()["opened"] == 1
+    assert ReceiptRequest.objects.filter(shipment=shipment).count() == 1
+    assert [m.to for m in mail.outbox] == [[contact]]
+    # Long-delivered shipments are history, not missed work.
+    ReceiptRequest.objects.filter(shipment=shipment).delete()
+    with time_machine.travel(_at(5, 11), tick=False), committed():
+        assert receipts.receipt_reminders_send()["opened"] == 0
