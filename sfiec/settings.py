@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "sfiec.middleware.TooManyFilesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -89,9 +90,15 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the dev server and eager tasks write without "database is locked".
+    # WAL lets readers go on while one connection writes; the busy timeout makes a writer wait
+    # for the lock instead of failing; IMMEDIATE takes the write lock when a transaction begins,
+    # so two transactions that read first never deadlock on upgrading ("database is locked").
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
@@ -117,11 +124,22 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
+# Nothing waits on a task's return value (progress is kept in the database), and a result
+# store would make publishing wait on Redis during an outage.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
-# Periodic tasks for the beat process of the compose stack (each task is safe to run again).
+# Unacknowledged tasks of a worker that died go back to the queue after this many seconds;
+# longer than the longest task (CELERY_TASK_TIME_LIMIT), so a slow task is never run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60)
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+OUTBOX_FLUSH_SECONDS = env.int("OUTBOX_FLUSH_SECONDS", default=30)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=14)
 CELERY_BEAT_SCHEDULE = {
+    "outbox-flush": {"task": "sfiec.tasks.outbox_flush_task", "schedule": OUTBOX_FLUSH_SECONDS},
     "receipt-reminders": {
         "task": "shipments.receipt_reminders_send",
         # Hourly: a missed run (beat restarted) costs an hour, and the spacing of the
@@ -167,6 +185,8 @@ STORAGES = {
 # Uploads and generated documents live outside the static tree and have no public URL:
 # they are served only by permission-checked views.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# `manage.py backup` writes its archives here.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups")))
 MEDIA_URL = None
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
@@ -178,6 +198,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "sfiec.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "sfiec.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -248,6 +273,10 @@ UPLOAD_MAX_FILES = env.int("UPLOAD_MAX_FILES", default=20)
 UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
 # Rows one spreadsheet import may hold, and how long a previewed import waits for confirmation.
 OFFER_IMPORT_MAX_ROWS = env.int("OFFER_IMPORT_MAX_ROWS", default=2000)
+# What an uploaded .xlsx may unpack to (all its zip parts together), checked before parsing.
+OFFER_IMPORT_MAX_UNPACKED_BYTES = env.int(
+    "OFFER_IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024
+)
 OFFER_IMPORT_PREVIEW_SECONDS = env.int("OFFER_IMPORT_PREVIEW_SECONDS", default=3600)
 # A partner invitation link stays valid this long (seconds).
 PARTNER_INVITE_MAX_AGE = env.int("PARTNER_INVITE_MAX_AGE", default=7 * 24 * 3600)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from donations.notifications import staff_notification_addresses
 from partners.services import email_send_localised
 from sfiec.exceptions import DomainError
+from sfiec.outbox import outbox_enqueue
 from sfiec.roles import Role
 from sfiec.uploads import DOCUMENT_TYPES, EVIDENCE_TYPES, IMAGE_TYPES, MP4, CheckedUpload
 
@@ -115,10 +116,12 @@ def shipment_trace_url(shipment: Shipment) -> str:
 
 
 def receipt_request_open_on_commit(*, shipment_id: int) -> None:
-    """Open the receipt loop once the delivering transaction has committed."""
-    from . import receipt_tasks  # the tasks import this module
+    """Open the receipt loop once the delivering transaction has committed.
 
-    transaction.on_commit(lambda: receipt_tasks.receipt_request_open_task.delay(shipment_id))
+    Through the transactional outbox: the task is recorded with the delivery itself, so a
+    broker outage at that moment delays the email but cannot lose it.
+    """
+    outbox_enqueue("shipments.receipt_request_open", shipment_id)
 
 
 def receipt_request_open(*, shipment: Shipment) -> ReceiptRequest | None:
@@ -444,11 +447,15 @@ def _missed_requests_open(*, since) -> int:
 # --- emails (called by the tasks, after commit) ---------------------------------------------
 
 
-def _enqueue_on_commit(task_name: str, *args) -> None:
-    from . import receipt_tasks  # the tasks import this module
+_TASK_NAMES = {
+    "receipt_recipient_notify_task": "shipments.receipt_recipient_notify",
+    "receipt_staff_notify_task": "shipments.receipt_staff_notify",
+}
 
-    task = getattr(receipt_tasks, task_name)
-    transaction.on_commit(lambda: task.delay(*args))
+
+def _enqueue_on_commit(task_name: str, *args) -> None:
+    """Record the task with the current transaction; it is published once that commits."""
+    outbox_enqueue(_TASK_NAMES[task_name], *args)
 
 
 def email_choice(*, template: str, contact, city) -> tuple[str, str]:
