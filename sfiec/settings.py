@@ -8,6 +8,7 @@ DJANGO_SECRET_KEY and leaves DJANGO_DEBUG off.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -145,6 +146,12 @@ OUTBOX_FLUSH_SECONDS = env.int("OUTBOX_FLUSH_SECONDS", default=30)
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=14)
 CELERY_BEAT_SCHEDULE = {
     "outbox-flush": {"task": "sfiec.tasks.outbox_flush_task", "schedule": OUTBOX_FLUSH_SECONDS},
+    "receipt-reminders": {
+        "task": "shipments.receipt_reminders_send",
+        # Hourly: a missed run (beat restarted) costs an hour, and the spacing of the
+        # reminders comes from RECEIPT_REMINDER_INTERVAL_DAYS, not from this schedule.
+        "schedule": crontab(minute=17),
+    },
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -217,6 +224,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "offer_submit": env.str("OFFER_SUBMIT_RATE", default="20/hour"),
         "compliance_evaluate": env.str("COMPLIANCE_EVALUATE_RATE", default="120/min"),
+        "receipt_upload": env.str("RECEIPT_UPLOAD_RATE", default="30/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -318,3 +326,15 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [_NONE],
     }
 }
+
+# --- Receipt loop (issue 9) ---
+# How long a link in a receipt email works (seconds); every reminder carries a fresh link.
+RECEIPT_LINK_MAX_AGE = env.int("RECEIPT_LINK_MAX_AGE", default=30 * 24 * 3600)
+# Days the recipient has for the signed receipt after delivery, and for the distribution
+# report after the receipt was verified (or an upload rejected).
+RECEIPT_DUE_DAYS = env.int("RECEIPT_DUE_DAYS", default=14)
+RECEIPT_REPORT_DUE_DAYS = env.int("RECEIPT_REPORT_DUE_DAYS", default=30)
+# While a stage is overdue: at most this many reminders, this many days apart; staff are told
+# when the same interval has passed after the last one.
+RECEIPT_REMINDER_MAX = env.int("RECEIPT_REMINDER_MAX", default=3)
+RECEIPT_REMINDER_INTERVAL_DAYS = env.int("RECEIPT_REMINDER_INTERVAL_DAYS", default=3)

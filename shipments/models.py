@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,6 +21,10 @@ class ShipmentStatus(models.TextChoices):
     RECEIPT_CONFIRMED = "receipt_confirmed", _("receipt confirmed")
     CLOSED = "closed", _("closed")
     CANCELLED = "cancelled", _("cancelled")
+
+
+def public_token_new() -> str:
+    return secrets.token_urlsafe(16)
 
 
 class Shipment(models.Model):
@@ -77,6 +83,13 @@ class Shipment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    public_token = models.CharField(
+        max_length=32,
+        unique=True,
+        default=public_token_new,
+        editable=False,
+        help_text=_("Unguessable key of the public trace page the QR codes point to."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -244,6 +257,13 @@ class ReceiptRequest(models.Model):
     )
     sent_at = models.DateTimeField(default=timezone.now)
     last_reminder_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveIntegerField(
+        default=0, help_text=_("Reminders sent for the stage now awaited (the count restarts).")
+    )
+    staff_alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When staff were told the recipient did not answer.")
+    )
+    report_note = models.TextField(_("notes of the distribution report"), blank=True)
     rejection_reason = models.TextField(_("reason of the last rejection"), blank=True)
     history = HistoricalRecords()
 
@@ -287,6 +307,11 @@ class ReceiptEvidence(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     rejected_reason = models.TextField(blank=True)
+    is_published = models.BooleanField(
+        _("approved for publication"),
+        default=False,
+        help_text=_("Staff approved it for the public trace page."),
+    )
 
     class Meta:
         ordering = ["request", "uploaded_at"]
@@ -298,3 +323,35 @@ class ReceiptEvidence(models.Model):
 
     def __str__(self):
         return f"{self.request.shipment}: {self.get_kind_display()}"
+
+
+class DistributionLine(models.Model):
+    """One beneficiary institution and what it was given, from the distribution report."""
+
+    request = models.ForeignKey(
+        ReceiptRequest, on_delete=models.CASCADE, related_name="distribution_lines"
+    )
+    line = models.ForeignKey(
+        ShipmentLine,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="distributions",
+        help_text=_("The goods given; empty when the line covers the whole shipment."),
+    )
+    institution = models.CharField(_("beneficiary institution"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["request", "id"]
+        verbose_name = _("distribution line")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="distribution_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.institution}: {self.quantity}"
