@@ -11,16 +11,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from sfiec.decorators import role_required, staff_required
+from sfiec.decorators import action_required, staff_required
 from sfiec.exceptions import DomainError
-from sfiec.roles import Role, user_has_role
+from sfiec.roles import user_may
 from sfiec.uploads import download_response
 
 from . import receipt_selectors, receipts
 from .models import ReceiptEvidence, ReceiptRequest
 from .receipt_forms import RejectForm
 
-DECIDERS = (Role.LOGISTICS, Role.COORDINATOR)
 FILTERS = [
     ("", _("all")),
     ("overdue", _("overdue")),
@@ -69,14 +68,14 @@ def receipt_detail(request, reference):
         {
             "receipt": receipt,
             "shipment": receipt.shipment,
-            "can_decide": user_has_role(request.user, *DECIDERS),
+            "can_decide": user_may(request.user, "receipt.verify"),
             "awaiting_decision": receipt.status in receipt_selectors.AWAITING_STAFF,
             "reject_form": RejectForm(),
         },
     )
 
 
-@role_required(*DECIDERS)
+@action_required("receipt.verify")
 @require_POST
 def receipt_verify_view(request, reference):
     """Logistics officers and coordinators: accept the upload; the recipient is told."""
@@ -89,7 +88,7 @@ def receipt_verify_view(request, reference):
     return redirect("shipments:receipt-detail", reference=reference)
 
 
-@role_required(*DECIDERS)
+@action_required("receipt.verify")
 @require_POST
 def receipt_reject_view(request, reference):
     """Logistics officers and coordinators: refuse the upload with a reason for the recipient."""
@@ -108,7 +107,7 @@ def receipt_reject_view(request, reference):
     return redirect("shipments:receipt-detail", reference=reference)
 
 
-@role_required(*DECIDERS)
+@action_required("receipt.verify")
 @require_POST
 def receipt_resend_view(request, reference):
     """Logistics officers and coordinators: email the recipient a fresh link, optionally
@@ -125,7 +124,7 @@ def receipt_resend_view(request, reference):
     return redirect("shipments:receipt-detail", reference=reference)
 
 
-@role_required(*DECIDERS)
+@action_required("receipt.verify")
 @require_POST
 def evidence_publish_view(request, pk):
     """Logistics officers and coordinators: approve a verified photo for the trace page."""
