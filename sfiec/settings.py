@@ -120,6 +120,17 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {}
+# PDFs render on a queue of their own, so a long document never delays the short tasks;
+# `celery worker -Q pdf` consumes it (docker-compose runs a worker for each queue).
+CELERY_PDF_QUEUE = env.str("CELERY_PDF_QUEUE", default="pdf")
+CELERY_TASK_ROUTES = {
+    "shipments.document_tasks.shipment_document_render_task": {"queue": CELERY_PDF_QUEUE},
+}
+# Late-acknowledged tasks of a killed worker are delivered again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -226,7 +237,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Eager tasks would log every call into the development server's output.
-    "loggers": {"celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"}},
+    "loggers": {
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
+        # WeasyPrint logs every layout step of every page at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Intake (issue 4) ---
@@ -243,3 +259,11 @@ OFFER_IMPORT_PREVIEW_SECONDS = env.int("OFFER_IMPORT_PREVIEW_SECONDS", default=3
 PARTNER_INVITE_MAX_AGE = env.int("PARTNER_INVITE_MAX_AGE", default=7 * 24 * 3600)
 # Only behind a proxy that sets X-Forwarded-For: how many proxies to trust for the client address.
 THROTTLE_TRUSTED_PROXIES = env.int("THROTTLE_TRUSTED_PROXIES", default=0)
+
+# --- Customs documents (issue 9) ---
+DOCUMENTS_DEFAULT_INCOTERM = env.str("DOCUMENTS_DEFAULT_INCOTERM", default="DAP")
+DOCUMENTS_PORT_OF_LOADING = env.str("DOCUMENTS_PORT_OF_LOADING", default="Shenzhen, China")
+# Render attempts (a worker killed mid-render counts) before a document is marked failed.
+DOCUMENTS_MAX_ATTEMPTS = env.int("DOCUMENTS_MAX_ATTEMPTS", default=5)
+# A document queued or rendering this long has lost its task; generating again re-queues it.
+DOCUMENTS_LOST_AFTER_SECONDS = env.int("DOCUMENTS_LOST_AFTER_SECONDS", default=2 * 3600)

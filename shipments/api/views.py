@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from sfiec.api.permissions import staff_with_roles
 from sfiec.roles import Role
 from shipments import selectors, services
+from shipments.api.documents import ShipmentDocumentsMixin
 from shipments.api.serializers import (
     AllocateSerializer,
     ShipmentLineSerializer,
@@ -17,6 +18,7 @@ from shipments.models import TrackingEvent
 
 
 class ShipmentViewSet(
+    ShipmentDocumentsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
