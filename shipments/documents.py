@@ -367,7 +367,7 @@ def shipment_documents_generate(*, shipment: Shipment, actor) -> list[ShipmentDo
     """
     to_render: list[int] = []
     with transaction.atomic():
-        locked = Shipment.objects.select_for_update().select_related(
+        locked = Shipment.objects.select_for_update(of=("self",)).select_related(
             "city", "consignee", "consignee_contact", "carrier"
         ).get(pk=shipment.pk)
         if locked.status == Shipment.Status.CANCELLED:
