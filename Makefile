@@ -31,7 +31,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 worker: install
-	$(BIN)/celery -A sfiec worker --loglevel=INFO
+	$(BIN)/celery -A sfiec worker --loglevel=INFO -Q celery,pdf
 
 lint: install
 	$(BIN)/ruff check .

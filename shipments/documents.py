@@ -24,7 +24,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -226,7 +225,8 @@ def _line(line, catalogue, first_carton: int) -> dict:
         "cartons": cartons,
         "carton_from": first_carton if cartons else 0,
         "carton_to": first_carton + cartons - 1 if cartons else 0,
-        "units_per_carton": lot.units_per_carton or (math.ceil(line.quantity / cartons) if cartons else 0),
+        "units_per_carton": lot.units_per_carton
+        or (math.ceil(line.quantity / cartons) if cartons else 0),
         "gross_kg": str(_money(lot.gross_weight_kg * share)),
         "net_kg": str(_money(lot.net_weight_kg * share)),
         "carton_gross_kg": str(_money(lot.gross_weight_kg / lot_cartons)),
@@ -367,9 +367,11 @@ def shipment_documents_generate(*, shipment: Shipment, actor) -> list[ShipmentDo
     """
     to_render: list[int] = []
     with transaction.atomic():
-        locked = Shipment.objects.select_for_update(of=("self",)).select_related(
-            "city", "consignee", "consignee_contact", "carrier"
-        ).get(pk=shipment.pk)
+        locked = (
+            Shipment.objects.select_for_update(of=("self",))
+            .select_related("city", "consignee", "consignee_contact", "carrier")
+            .get(pk=shipment.pk)
+        )
         if locked.status == Shipment.Status.CANCELLED:
             raise DomainError(_("A cancelled shipment has no documents."))
         snapshot = pack_inputs(locked)

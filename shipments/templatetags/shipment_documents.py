@@ -2,9 +2,9 @@
 
 from django import template
 
+from sfiec.roles import Role, user_has_role
 from shipments import documents
 from shipments.document_views import pack_progress
-from sfiec.roles import Role, user_has_role
 
 register = template.Library()
 

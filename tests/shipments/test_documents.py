@@ -6,8 +6,8 @@ import pytest
 from django.core.files.storage import default_storage
 
 from shipments import documents
-from shipments.models import ShipmentDocument
 from shipments import services as shipment_services
+from shipments.models import ShipmentDocument
 
 from .documents_helpers import pdf_text, received_lot, shipment_with_lines
 
