@@ -2,8 +2,10 @@
 
 import logging
 
-from celery import Task, shared_task
+from celery import shared_task
 from django.db import InterfaceError, OperationalError
+
+from sfiec.outbox import OutboxTask
 
 from . import documents
 
@@ -13,7 +15,7 @@ logger = logging.getLogger(__name__)
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
 
-class DocumentTask(Task):
+class DocumentTask(OutboxTask):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         """Retries exhausted or a permanent error: the document shows it failed, and why."""
         document_id = kwargs.get("document_id", args[0] if args else None)
@@ -34,8 +36,6 @@ class DocumentTask(Task):
     retry_backoff_max=300,
     retry_jitter=True,
     max_retries=5,
-    time_limit=600,
-    soft_time_limit=540,
 )
 def shipment_document_render_task(document_id: int) -> str:
     """Render one version of one shipment document; returns its final state."""

@@ -363,7 +363,7 @@ def shipment_documents_generate(*, shipment: Shipment, actor) -> list[ShipmentDo
     Same inputs as the current version: nothing new (a failed version, or one whose render
     was lost for longer than a task may run, is queued again). Changed inputs: a new version,
     and the previous one is marked superseded but keeps its file, sha256 and fingerprint.
-    Renders are enqueued only once this transaction has committed.
+    Renders are recorded in this transaction's outbox and sent once it has committed.
     """
     to_render: list[int] = []
     with transaction.atomic():
@@ -411,7 +411,7 @@ def shipment_documents_generate(*, shipment: Shipment, actor) -> list[ShipmentDo
         for kind, doc in current.items():
             if kind not in wanted and kind in PACK_KINDS:
                 _supersede(doc, now)  # e.g. no non-medical masks left: no joint declaration
-        transaction.on_commit(lambda: documents_enqueue(to_render), robust=True)
+        documents_enqueue(to_render)
     return list(shipment_documents_current(shipment))
 
 
@@ -441,11 +441,17 @@ def _supersede(doc: ShipmentDocument, now: dt.datetime) -> None:
 
 
 def documents_enqueue(document_ids: list[int]) -> None:
-    """Send one render task per document to the PDF queue (called after commit)."""
+    """Record one render task per document in the caller's transaction (the outbox).
+
+    They reach the broker, routed to the PDF queue, once the transaction commits, or later
+    through the outbox flush if the broker is down then: a committed request loses nothing.
+    """
+    from sfiec.outbox import outbox_enqueue
+
     from .document_tasks import shipment_document_render_task
 
     for document_id in document_ids:
-        shipment_document_render_task.delay(document_id)
+        outbox_enqueue(shipment_document_render_task, document_id)
 
 
 def shipment_document_render(*, document_id: int) -> ShipmentDocument:

@@ -147,7 +147,9 @@ def test_workers_render_the_pack_and_a_second_run_makes_no_new_version(
         assert "6307.90" in pdf_text((tmp_path / docs[kind].file.name).read_bytes())
 
     # The same task again, and the same request again: nothing new.
-    result = shipment_document_render_task.delay(docs["packing_list"].pk)
+    result = shipment_document_render_task.apply_async(
+        args=[docs["packing_list"].pk], ignore_result=False
+    )
     assert result.get(timeout=120) == "ready"
     documents.shipment_documents_generate(shipment=shipment, actor=logistics_officer)
     time.sleep(2)
