@@ -111,7 +111,7 @@ def _reset_router():
     celery_app.amqp.__dict__.pop("router", None)
 
 
-def _wait_for(condition, timeout=240):
+def _wait_for(condition, timeout=600):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
