@@ -17,7 +17,7 @@ import logging
 import math
 import subprocess
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -25,7 +25,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -102,11 +101,11 @@ def absolute_url(path: str) -> str:
 def trace_url(shipment: Shipment) -> str:
     """The public trace page of a shipment, which the QR codes on the pack point to."""
     try:
-        path = reverse("shipments:trace", kwargs={"reference": shipment.reference})
-    except NoReverseMatch:
-        # The trace page is built in another change (issue 9, point 7); this is its path there.
-        path = f"/trace/{shipment.reference}/"
-    return absolute_url(path)
+        from .receipts import shipment_trace_url
+    except ImportError:
+        # The trace page comes with the receipt loop (issue 9, point 7); until then, its path.
+        return absolute_url(f"/trace/{shipment.reference}/")
+    return shipment_trace_url(shipment)
 
 
 def receipt_portal_url(shipment: Shipment) -> str | None:
@@ -118,11 +117,10 @@ def receipt_portal_url(shipment: Shipment) -> str | None:
     if request is None:
         return None
     try:
-        from . import receipts
+        from .receipts import receipt_portal_url as portal_url
     except ImportError:
         return None
-    build = getattr(receipts, "receipt_portal_url", None)
-    return build(request) if build else None
+    return portal_url(request)
 
 
 # --- What each document shows -----------------------------------------------------------
@@ -317,8 +315,11 @@ def pack_inputs(shipment: Shipment) -> dict:
         "standards": sorted(standards.values(), key=lambda s: s["slug"]),
         "donors": sorted(donors.values(), key=lambda d: d["name"]),
         "trace_url": trace_url(shipment),
+        # The signed portal link is made at render time (its token changes with every
+        # signing); the request and its token version are what make a new receipt form.
         "receipt": {
-            "portal_url": receipt_portal_url(shipment),
+            "request": request.pk if request else None,
+            "token_version": request.token_version if request else None,
             "due_on": _iso(request.due_on) if request else "",
         },
     }
@@ -390,7 +391,10 @@ def shipment_documents_generate(*, shipment: Shipment, actor) -> list[ShipmentDo
                 if doc.state == State.FAILED or _is_lost(doc, now):
                     DOCUMENT_WORKFLOW.check(doc.state, State.QUEUED)
                     doc.state, doc.error, doc.requested_by = State.QUEUED, "", _user(actor)
-                    doc.save(update_fields=["state", "error", "requested_by", "updated_at"])
+                    doc.attempts = 0  # staff asked again: a fresh allowance of attempts
+                    doc.save(
+                        update_fields=["state", "error", "requested_by", "attempts", "updated_at"]
+                    )
                     to_render.append(doc.pk)
                 continue
             version = 1
@@ -474,8 +478,11 @@ def shipment_document_render(*, document_id: int) -> ShipmentDocument:
         doc.state, doc.started_at, doc.error = State.RENDERING, timezone.now(), ""
         doc.attempts += 1
         doc.save(update_fields=["state", "started_at", "error", "attempts", "updated_at"])
-    shipment = Shipment.objects.only("reference").get(pk=doc.shipment_id)
-    pdf, pages = render_pdf(doc.kind, doc.inputs)
+    shipment = Shipment.objects.get(pk=doc.shipment_id)
+    links = {}
+    if (doc.inputs.get("receipt") or {}).get("request"):
+        links["portal_url"] = receipt_portal_url(shipment)
+    pdf, pages = render_pdf(doc.kind, doc.inputs, **links)
     key = storage_key(shipment.reference, doc.kind, doc.version)
     stored = store(key, pdf)
     with transaction.atomic():
@@ -542,7 +549,7 @@ def cjk_font_check() -> None:
         raise DocumentRenderError(CJK_FONT_HELP)
 
 
-@cache
+@lru_cache(maxsize=64)
 def _qr_data_uri(url: str) -> str:
     import qrcode
     import qrcode.image.svg
@@ -553,13 +560,14 @@ def _qr_data_uri(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def render_html(kind: str, inputs: dict) -> str:
+def render_html(kind: str, inputs: dict, *, portal_url: str | None = None) -> str:
+    """The HTML of one document; ``portal_url`` is the receipt form's signed link, if any."""
     context = {**inputs, "kind": kind, "title": dict(Kind.choices)[kind]}
     if inputs.get("trace_url"):
         context["trace_qr"] = _qr_data_uri(inputs["trace_url"])
-    portal = (inputs.get("receipt") or {}).get("portal_url")
-    if portal:
-        context["portal_qr"] = _qr_data_uri(portal)
+    if portal_url:
+        context["portal_url"] = portal_url
+        context["portal_qr"] = _qr_data_uri(portal_url)
     if kind == Kind.CARTON_LABELS:
         context["labels"] = list(_labels(inputs))
     # The pack is bilingual on the page; the interface language must not change it.
@@ -574,11 +582,11 @@ def _labels(inputs: dict):
             yield {"number": number, "total": total, "line": line}
 
 
-def render_pdf(kind: str, inputs: dict) -> tuple[bytes, int]:
+def render_pdf(kind: str, inputs: dict, *, portal_url: str | None = None) -> tuple[bytes, int]:
     """Render one document to PDF bytes; returns them with the page count."""
     import weasyprint
 
     cjk_font_check()
-    html = render_html(kind, inputs)
+    html = render_html(kind, inputs, portal_url=portal_url)
     document = weasyprint.HTML(string=html, base_url=str(TEMPLATE_DIR)).render()
     return document.write_pdf(), len(document.pages)
