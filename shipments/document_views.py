@@ -8,9 +8,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from sfiec.decorators import role_required, staff_required
+from sfiec.decorators import action_required, staff_required
 from sfiec.exceptions import DomainError
-from sfiec.roles import Role
 from sfiec.uploads import download_response
 
 from . import documents
@@ -64,7 +63,7 @@ def documents_status(request, shipment_id: int):
 
 
 @require_POST
-@role_required(Role.LOGISTICS)
+@action_required("shipment.documents")
 def documents_generate(request, shipment_id: int):
     """Logistics officers and managers: (re)generate the pack, then go back to the page."""
     shipment = get_object_or_404(Shipment, pk=shipment_id)

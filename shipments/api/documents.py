@@ -26,16 +26,26 @@ class ShipmentDocumentSerializer(serializers.Serializer):
 
 
 class ShipmentDocumentsMixin:
-    """Any staff member lists the documents; logistics officers and managers (re)generate."""
+    """Any staff member lists the documents; logistics officers and managers (re)generate
+    (``shipment.documents``, mapped in the viewset's ``action_permissions``)."""
 
     @extend_schema(
-        methods=["GET"],
         responses=inline_serializer(
             "ShipmentDocumentList", {"results": ShipmentDocumentSerializer(many=True)}
         ),
     )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def documents(self, request, pk=None):
+        """Every version of every document of the shipment, current ones first."""
+        shipment = self.get_object()
+        versions = shipment.documents.defer("inputs").order_by("kind", "-version")
+        current = documents.shipment_documents_current(shipment)
+        older = [doc for doc in versions if doc.state == documents.State.SUPERSEDED]
+        absolute = request.build_absolute_uri
+        data = [document_payload(doc, absolute=absolute) for doc in [*current, *older]]
+        return Response({"results": data})
+
     @extend_schema(
-        methods=["POST"],
         request=None,
         responses={
             202: inline_serializer(
@@ -43,17 +53,11 @@ class ShipmentDocumentsMixin:
             )
         },
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
-    def documents(self, request, pk=None):
-        """Every version of every document (current first); POST queues the pack's renders."""
+    @documents.mapping.post
+    def documents_generate(self, request, pk=None):
+        """(Re)generate the pack: only documents whose inputs changed get a new version."""
         shipment = self.get_object()
+        current = documents.shipment_documents_generate(shipment=shipment, actor=request.user)
         absolute = request.build_absolute_uri
-        if request.method == "POST":
-            current = documents.shipment_documents_generate(shipment=shipment, actor=request.user)
-            data = [document_payload(doc, absolute=absolute) for doc in current]
-            return Response({"results": data}, status=status.HTTP_202_ACCEPTED)
-        versions = shipment.documents.defer("inputs").order_by("kind", "-version")
-        current = documents.shipment_documents_current(shipment)
-        older = [doc for doc in versions if doc.state == documents.State.SUPERSEDED]
-        data = [document_payload(doc, absolute=absolute) for doc in [*current, *older]]
-        return Response({"results": data})
+        data = [document_payload(doc, absolute=absolute) for doc in current]
+        return Response({"results": data}, status=status.HTTP_202_ACCEPTED)

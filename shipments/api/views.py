@@ -33,6 +33,7 @@ class ShipmentViewSet(
         "partial_update": "shipment.plan",
         "allocate": "shipment.allocate",
         "transition": "shipment.transition",
+        "documents_generate": "shipment.documents",
     }
     filterset_fields = ["status", "city", "mode", "carrier"]
     search_fields = ["reference", "carrier_reference", "consignee__name"]

@@ -2,7 +2,7 @@
 
 from django import template
 
-from sfiec.roles import Role, user_has_role
+from sfiec.roles import user_may
 from shipments import documents
 from shipments.document_views import pack_progress
 
@@ -19,7 +19,7 @@ def shipment_documents(context, shipment):
         "shipment": shipment,
         "documents": docs,
         "progress": pack_progress(docs),
-        "can_generate": bool(user) and user_has_role(user, Role.LOGISTICS),
+        "can_generate": bool(user) and user_may(user, "shipment.documents"),
         "next": request.get_full_path() if request else "",
         "csrf_token": context.get("csrf_token"),
     }
