@@ -3,6 +3,7 @@
 import subprocess
 
 from donations import services as donation_services
+from sfiec.roles import Role
 from shipments import services as shipment_services
 from tests import factories
 
@@ -19,11 +20,13 @@ def pdf_text(data: bytes) -> str:
 
 
 def received_lot(actor, **values):
+    """A lot accepted and received in full by a coordinator (``actor`` plans the shipment)."""
+    coordinator = factories.UserFactory(username="cora", roles=[Role.COORDINATOR])
     lot = factories.LotFactory(**values)
-    donation_services.offer_start_review(offer=lot.offer, actor=actor)
-    donation_services.offer_accept(offer=lot.offer, actor=actor)
-    return donation_services.lot_receive(
-        lot=lot, actor=actor, quantity_received=lot.quantity_offered
+    donation_services.offer_start_review(offer=lot.offer, actor=coordinator)
+    donation_services.offer_accept(offer=lot.offer, actor=coordinator)
+    return donation_services.lot_intake(
+        lot=lot, actor=coordinator, result="accepted", quantity_received=lot.quantity_offered
     )
 
 
