@@ -4,12 +4,12 @@ from . import document_views
 
 urlpatterns = [
     path(
-        "staff/shipments/<int:shipment_id>/documents/status/",
+        "staff/shipments/<int:id>/documents/status/",
         document_views.documents_status,
         name="documents-status",
     ),
     path(
-        "staff/shipments/<int:shipment_id>/documents/generate/",
+        "staff/shipments/<int:id>/documents/generate/",
         document_views.documents_generate,
         name="documents-generate",
     ),

@@ -48,9 +48,9 @@ def pack_progress(docs) -> dict:
 
 @require_GET
 @staff_required
-def documents_status(request, shipment_id: int):
+def documents_status(request, id: int):  # noqa: A002 (the URL keyword of staff routes)
     """Staff only: the current documents of a shipment and the pack's progress, as JSON."""
-    shipment = get_object_or_404(Shipment, pk=shipment_id)
+    shipment = get_object_or_404(Shipment, pk=id)
     docs = documents.shipment_documents_current(shipment)
     return JsonResponse(
         {
@@ -64,9 +64,9 @@ def documents_status(request, shipment_id: int):
 
 @require_POST
 @action_required("shipment.documents")
-def documents_generate(request, shipment_id: int):
+def documents_generate(request, id: int):  # noqa: A002
     """Logistics officers and managers: (re)generate the pack, then go back to the page."""
-    shipment = get_object_or_404(Shipment, pk=shipment_id)
+    shipment = get_object_or_404(Shipment, pk=id)
     try:
         documents.shipment_documents_generate(shipment=shipment, actor=request.user)
     except DomainError as error:
