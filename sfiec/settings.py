@@ -153,6 +153,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=17),
     },
 }
+# PDFs render on a queue of their own, so a long document never delays the short tasks;
+# `celery worker -Q pdf` consumes it (docker-compose runs a worker for each queue).
+CELERY_PDF_QUEUE = env.str("CELERY_PDF_QUEUE", default="pdf")
+CELERY_TASK_ROUTES = {
+    "shipments.document_tasks.shipment_document_render_task": {"queue": CELERY_PDF_QUEUE},
+}
+# A late-acknowledged task holds its worker slot until done: take one message at a time.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -273,7 +281,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Eager tasks would log every call into the development server's output.
-    "loggers": {"celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"}},
+    "loggers": {
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
+        # WeasyPrint logs every layout step of every page at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Intake (issue 4) ---
@@ -338,3 +351,10 @@ RECEIPT_REPORT_DUE_DAYS = env.int("RECEIPT_REPORT_DUE_DAYS", default=30)
 # when the same interval has passed after the last one.
 RECEIPT_REMINDER_MAX = env.int("RECEIPT_REMINDER_MAX", default=3)
 RECEIPT_REMINDER_INTERVAL_DAYS = env.int("RECEIPT_REMINDER_INTERVAL_DAYS", default=3)
+# --- Customs documents (issue 9) ---
+DOCUMENTS_DEFAULT_INCOTERM = env.str("DOCUMENTS_DEFAULT_INCOTERM", default="DAP")
+DOCUMENTS_PORT_OF_LOADING = env.str("DOCUMENTS_PORT_OF_LOADING", default="Shenzhen, China")
+# Render attempts (a worker killed mid-render counts) before a document is marked failed.
+DOCUMENTS_MAX_ATTEMPTS = env.int("DOCUMENTS_MAX_ATTEMPTS", default=5)
+# A document queued or rendering this long has lost its task; generating again re-queues it.
+DOCUMENTS_LOST_AFTER_SECONDS = env.int("DOCUMENTS_LOST_AFTER_SECONDS", default=2 * 3600)

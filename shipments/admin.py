@@ -169,7 +169,7 @@ class TrackingEventAdmin(ReadOnlyAdmin):
 
 @admin.register(ShipmentDocument)
 class ShipmentDocumentAdmin(ReadOnlyAdmin):
-    list_display = ["shipment", "kind", "state", "rendered_at"]
+    list_display = ["shipment", "kind", "version", "state", "pages", "rendered_at"]
     list_filter = ["kind", "state"]
     search_fields = ["shipment__reference"]
 
