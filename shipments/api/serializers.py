@@ -85,6 +85,7 @@ class ShipmentWriteSerializer(serializers.ModelSerializer):
 class AllocateSerializer(serializers.Serializer):
     lot = serializers.PrimaryKeyRelatedField(queryset=MaterialLot.objects.all())
     quantity = serializers.IntegerField(min_value=1, max_value=100_000_000)
+    cartons = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
 
 
 class TransitionSerializer(serializers.Serializer):

@@ -1,16 +1,19 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from sfiec.api.permissions import staff_with_roles
 from sfiec.roles import Role
 from shipments import selectors, services
+from shipments.api.authentication import TrackingTokenAuthentication, TrackingTokenForShipment
 from shipments.api.serializers import (
     AllocateSerializer,
     ShipmentLineSerializer,
     ShipmentSerializer,
     ShipmentWriteSerializer,
+    TrackingEventSerializer,
     TransitionSerializer,
 )
 from shipments.models import TrackingEvent
@@ -78,6 +81,7 @@ class ShipmentViewSet(
             shipment=shipment,
             lot=serializer.validated_data["lot"],
             quantity=serializer.validated_data["quantity"],
+            cartons=serializer.validated_data["cartons"],
             actor=request.user,
         )
         return Response(ShipmentLineSerializer(line).data, status=status.HTTP_201_CREATED)
@@ -100,3 +104,48 @@ class ShipmentViewSet(
             source=TrackingEvent.Source.API,
         )
         return self._respond(shipment)
+
+    @extend_schema(
+        methods=["GET"],
+        responses=TrackingEventSerializer(many=True),
+        operation_id="shipment_events_list",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=TransitionSerializer,
+        responses={201: TrackingEventSerializer},
+        operation_id="shipment_events_create",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        authentication_classes=[
+            TrackingTokenAuthentication,
+            SessionAuthentication,
+            TokenAuthentication,
+        ],
+        permission_classes=[staff_with_roles(Role.LOGISTICS) | TrackingTokenForShipment],
+    )
+    def events(self, request, pk=None):
+        """The shipment's timeline, oldest first. Staff read it; logistics officers, or a
+        carrier holding this shipment's tracking token (``Authorization: Bearer trk_…``), add
+        an event, which moves the status (409 with the reason when the move is refused)."""
+        shipment = self.get_object()
+        if request.method == "GET":
+            events = selectors.shipment_events(shipment=shipment)
+            page = self.paginate_queryset(events)
+            return self.get_paginated_response(TrackingEventSerializer(page, many=True).data)
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.shipment_transition(
+            shipment=shipment,
+            target=data["status"],
+            actor=request.user,
+            location=data["location"],
+            note=data["note"],
+            occurred_at=data["occurred_at"],
+            source=TrackingEvent.Source.API,
+        )
+        event = shipment.events.latest("id")  # the one the move just wrote
+        return Response(TrackingEventSerializer(event).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,49 @@
+"""Authentication of carriers and partner systems that push tracking events with a token."""
+
+from django.contrib.auth.models import AnonymousUser
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import BasePermission
+
+from shipments import tracking
+from shipments.models import TrackingToken
+
+
+class TrackingTokenAuthentication(BaseAuthentication):
+    """``Authorization: Bearer trk_…``: the request acts for no user, only with the token.
+
+    The token grants nothing by itself; ``TrackingTokenForShipment`` decides what it may do.
+    Any other authorization scheme is left to the other authentication classes.
+    """
+
+    keyword = b"bearer"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise AuthenticationFailed("Give the tracking token after “Bearer ” and nothing else.")
+        try:
+            secret = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise AuthenticationFailed("The tracking token is not valid.") from None
+        token = tracking.tracking_token_get(secret=secret)
+        if token is None:
+            raise AuthenticationFailed("The tracking token is unknown, expired or revoked.")
+        return AnonymousUser(), token
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="tracking"'
+
+
+class TrackingTokenForShipment(BasePermission):
+    """A tracking token may only add events (POST) to the one shipment it was made for."""
+
+    message = "This tracking token may only add events to its own shipment."
+
+    def has_permission(self, request, view):
+        token = request.auth
+        if not isinstance(token, TrackingToken) or request.method != "POST":
+            return False
+        return str(token.shipment_id) == str(view.kwargs.get("pk"))
