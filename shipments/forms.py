@@ -186,7 +186,7 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, target: str, **kwargs):
         super().__init__(*args, initial={"target": target}, **kwargs)
-        self.target = target
+        self.move_target = target
         asks = MOVE_NEEDS.get(target, {"note": False})
         for name in ("location", "occurred_at", "note"):
             if name not in asks:
@@ -197,9 +197,9 @@ class MoveForm(forms.Form):
             bound.widget.attrs.setdefault("id", f"id_{target}_{name}")
 
     def clean_target(self):
-        if self.cleaned_data["target"] != self.target:
+        if self.cleaned_data["target"] != self.move_target:
             raise forms.ValidationError(_("This form is for another move."))
-        return self.target
+        return self.move_target
 
     def values(self) -> dict:
         return {

@@ -142,7 +142,7 @@ def _detail(request, shipment, *, line_form=None, line_lot=None, move_form=None,
     moves = []
     if can_write:
         for target in sorted(SHIPMENT_WORKFLOW.allowed(shipment.status), key=_move_order):
-            form = move_form if move_form and move_form.target == target else None
+            form = move_form if move_form and move_form.move_target == target else None
             moves.append({"form": form or MoveForm(target=target), "label": _label(target)})
     receipt, evidence = selectors.shipment_receipt(shipment=shipment)
     context = {
