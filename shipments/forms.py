@@ -153,7 +153,7 @@ class LotSearchForm(forms.Form):
         label=_("Find lots"),
         required=False,
         max_length=100,
-        help_text=_("Reference, product or donor; leave empty to list the lots available."),
+        widget=forms.TextInput(attrs={"placeholder": _("Reference, product or donor")}),
     )
 
 
