@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -37,6 +38,10 @@ from .workflows import CANCELLABLE, EDITABLE_STATUSES, SHIPMENT_WORKFLOW
 DOCUMENTS_INCLUDE = "shipments/includes/documents.html"
 WRITERS = (Role.LOGISTICS,)  # and managers, who hold every role
 PAGE_SIZE = 25
+
+
+def _to_detail(reference: str, section: str):
+    return redirect(reverse("shipments:detail", args=[reference]) + f"#{section}")
 
 
 def _shipment_or_404(reference: str) -> Shipment:
@@ -215,7 +220,7 @@ def shipment_line_add(request, reference):
                 _("%(quantity)s units of %(lot)s added in %(cartons)s cartons.")
                 % {"quantity": quantity, "lot": lot.reference, "cartons": cartons},
             )
-            return redirect("shipments:detail", reference=reference)
+            return _to_detail(reference, "lines")
     return _detail(request, shipment, line_form=form, line_lot=lot, status=_refused(form))
 
 
@@ -256,7 +261,7 @@ def shipment_move(request, reference):
                 _("%(reference)s is now “%(status)s”.")
                 % {"reference": reference, "status": shipment.get_status_display()},
             )
-            return redirect("shipments:detail", reference=reference)
+            return _to_detail(reference, "tracking")
     if target not in SHIPMENT_WORKFLOW.allowed(shipment.status):
         # The form is no longer on the page (another tab moved it): say so at the top.
         messages.error(request, " ".join(form.non_field_errors()))

@@ -1,6 +1,7 @@
 """Authentication of carriers and partner systems that push tracking events with a token."""
 
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
@@ -47,3 +48,18 @@ class TrackingTokenForShipment(BasePermission):
         if not isinstance(token, TrackingToken) or request.method != "POST":
             return False
         return str(token.shipment_id) == str(view.kwargs.get("pk"))
+
+
+class TrackingTokenScheme(OpenApiAuthenticationExtension):
+    """Describes the tracking token in the OpenAPI schema."""
+
+    target_class = TrackingTokenAuthentication
+    name = "trackingToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A shipment's tracking token (trk_…); it may only add that "
+            "shipment's events.",
+        }
