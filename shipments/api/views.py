@@ -77,11 +77,15 @@ class ShipmentViewSet(
         shipment = self.get_object()
         serializer = AllocateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        cartons = data["cartons"]
+        if cartons is None:
+            cartons = selectors.lot_cartons_for(lot=data["lot"], quantity=data["quantity"])
         line = services.shipment_allocate(
             shipment=shipment,
-            lot=serializer.validated_data["lot"],
-            quantity=serializer.validated_data["quantity"],
-            cartons=serializer.validated_data["cartons"],
+            lot=data["lot"],
+            quantity=data["quantity"],
+            cartons=cartons,
             actor=request.user,
         )
         return Response(ShipmentLineSerializer(line).data, status=status.HTTP_201_CREATED)

@@ -442,3 +442,63 @@ def test_documents_have_their_place_on_the_page(client, login, viewer, shipment)
     login(viewer)
     page = client.get(_detail(shipment)).text
     assert 'id="documents"' in page
+
+
+def test_the_api_records_cartons_given_or_worked_out(
+    api_client, logistics_officer, shipment, make_received_lot
+):
+    given, derived = make_received_lot(), make_received_lot()
+    api_client.force_authenticate(logistics_officer)
+    url = f"/api/v1/shipments/{shipment.pk}/allocate/"
+    assert api_client.post(url, {"lot": given.pk, "quantity": 600, "cartons": 2}).status_code == 201
+    assert api_client.post(url, {"lot": derived.pk, "quantity": 600}).status_code == 201
+    assert {line.lot_id: line.cartons for line in shipment.lines.all()} == {
+        given.pk: 2,
+        derived.pk: 2,  # 600 units at 500 per carton
+    }
+
+
+# --- planning ------------------------------------------------------------------------------
+
+
+def test_transport_and_freight_are_changed_until_the_goods_leave(
+    client, login, logistics_officer, shipment, viewer
+):
+    url = reverse("shipments:edit", args=[shipment.reference])
+    values = {
+        "mode": "sea",
+        "carrier_reference": "COSU6123456780",
+        "transport_number": "COSCO Taurus 012W",
+        "freight_cost": "12000",
+        "freight_currency": "USD",
+        "freight_paid_by": "recipient",
+        "chargeable_weight_kg": "0",
+    }
+    login(viewer)
+    assert client.get(url).status_code == 403
+    assert client.post(url, values).status_code == 403
+    login(logistics_officer)
+    assert client.get(url).status_code == 200
+    assert client.post(url, values).status_code == 302
+    shipment.refresh_from_db()
+    assert (shipment.mode, shipment.transport_number, shipment.freight_paid_by) == (
+        "sea",
+        "COSCO Taurus 012W",
+        "recipient",
+    )
+
+
+def test_the_shipment_page_reads_in_a_bounded_number_of_queries(
+    client, login, logistics_officer, shipment, make_received_lot, django_assert_max_num_queries
+):
+    for _n in range(6):
+        lot = make_received_lot()
+        services.shipment_allocate(
+            shipment=shipment, lot=lot, quantity=10, cartons=1, actor=logistics_officer
+        )
+        make_received_lot()  # one more to offer in the search
+    login(logistics_officer)
+    with django_assert_max_num_queries(14):
+        response = client.get(_detail(shipment))
+    assert response.status_code == 200
+    assert response.text.count("data-line=") == 6
