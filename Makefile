@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install migrate seed serve worker lint format messages clean
+.PHONY: run test install migrate seed serve worker lint format messages clean backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ test: install
 
 worker: install
 	$(BIN)/celery -A sfiec worker --loglevel=INFO
+
+# Database (SQLite or PostgreSQL) and media folder in one archive; the last line is its path.
+backup: install
+	$(BIN)/python manage.py backup
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<path of the archive>"; exit 2; }
+	$(BIN)/python manage.py restore "$(BACKUP)"
 
 lint: install
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sfiec.settings")
 
-app = Celery("sfiec")
+# Every task skips an outbox message that already ran (sfiec/outbox.py).
+app = Celery("sfiec", task_cls="sfiec.outbox:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

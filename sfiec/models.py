@@ -42,3 +42,37 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.content_type.model} {self.object_id}: {self.from_status} → {self.to_status}"
+
+
+class OutboxMessage(models.Model):
+    """A task to run, written in the same transaction as the change that calls for it.
+
+    The row commits or rolls back with the work, so a broker outage between commit and
+    publish loses nothing: whatever is still unpublished is sent again by ``outbox_flush``.
+    The message key is the Celery task id; a worker that receives a key already done skips it.
+    """
+
+    key = models.CharField(max_length=32, unique=True, editable=False)
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    queue = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    publish_attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # outbox_flush looks only at what is not yet published.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(published_at__isnull=True),
+                name="outbox_unpublished",
+            )
+        ]
+        verbose_name = _("outbox message")
+
+    def __str__(self):
+        return f"{self.task} {self.key}"
