@@ -5,6 +5,8 @@ answers 403 to anyone else, anonymous users go to the login page). State changes
 ``shipments.services`` and ``shipments.tracking``; their refusals are shown beside the form.
 """
 
+import importlib.util
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -12,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -36,6 +38,7 @@ from .models import Shipment, ShipmentLine, TrackingToken
 from .workflows import CANCELLABLE, EDITABLE_STATUSES, SHIPMENT_WORKFLOW
 
 DOCUMENTS_INCLUDE = "shipments/includes/documents.html"
+DOCUMENTS_SLOT = "shipments/includes/documents_slot.html"
 WRITERS = (Role.LOGISTICS,)  # and managers, who hold every role
 PAGE_SIZE = 25
 
@@ -128,12 +131,30 @@ def shipment_edit(request, reference):
 
 
 def _documents_include() -> str:
-    """The documents helper's fragment when it is installed; the page keeps a place for it."""
+    """Where the document pack box comes from, once the documents work is installed.
+
+    Its template tag gives the box its documents and progress; without the tag the bare
+    fragment is included; without either, the page keeps a marked place for it.
+    """
+    try:
+        has_tag = importlib.util.find_spec("shipments.templatetags.shipment_documents")
+    except ModuleNotFoundError:
+        has_tag = None
+    if has_tag is not None:
+        return DOCUMENTS_SLOT
     try:
         get_template(DOCUMENTS_INCLUDE)
     except TemplateDoesNotExist:
         return ""
     return DOCUMENTS_INCLUDE
+
+
+def _url_or_empty(name: str, *args) -> str:
+    """A link to a page another part of the work provides, if it is installed."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
 
 
 def _detail(request, shipment, *, line_form=None, line_lot=None, move_form=None, status=200):
@@ -172,6 +193,9 @@ def _detail(request, shipment, *, line_form=None, line_lot=None, move_form=None,
         "receipt": receipt,
         "evidence": evidence,
         "documents_include": _documents_include(),
+        "receipt_url": _url_or_empty("shipments:receipt-detail", shipment.reference)
+        if receipt
+        else "",
     }
     return render(request, "shipments/shipment_detail.html", context, status=status)
 

@@ -502,3 +502,33 @@ def test_the_shipment_page_reads_in_a_bounded_number_of_queries(
         response = client.get(_detail(shipment))
     assert response.status_code == 200
     assert response.text.count("data-line=") == 6
+
+
+def test_the_receipt_and_its_evidence_are_shown_read_only(
+    client, login, viewer, shipment, milan_consignee
+):
+    from shipments.models import ReceiptEvidence, ReceiptRequest
+
+    login(viewer)
+    assert "No receipt has been requested" in client.get(_detail(shipment)).text
+    request = ReceiptRequest.objects.create(
+        shipment=shipment, contact=milan_consignee.contacts.get(), due_on=dt.date(2026, 12, 24)
+    )
+    ReceiptEvidence.objects.create(
+        request=request,
+        kind="signed_receipt",
+        file="evidence/2026/12/receipt.pdf",
+        original_name="ricevuta-firmata.pdf",
+        sha256="0" * 64,
+        content_type="application/pdf",
+        size=48_213,
+        rejected_reason="The stamp is missing.",
+    )
+    section = re.search(
+        r'<section aria-labelledby="receipt">.*?</section>',
+        client.get(_detail(shipment)).text,
+        re.S,
+    ).group(0)
+    assert "Giulia Rossi" in section and "2026-12-24" in section
+    assert "ricevuta-firmata.pdf" in section and "The stamp is missing." in section
+    assert "<form" not in section
