@@ -56,13 +56,19 @@ def _shipment_or_404(reference: str) -> Shipment:
 
 def _refused(form) -> int:
     """409 when a service refused the change, 400 when the input itself was incomplete."""
-    return 409 if form.non_field_errors() else 400
+    return 409 if getattr(form, "refused", False) else 400
 
 
-def _error_text(error: Exception) -> str:
-    if isinstance(error, DomainError):
-        return error.message
-    return " ".join(getattr(error, "messages", [str(error)]))
+def _show_refusal(form, error: Exception) -> None:
+    """Put a service's refusal on the form: beside the field it names, else above the form."""
+    form.refused = True
+    fields = getattr(error, "error_dict", None)
+    if fields and set(fields) <= set(form.fields):
+        form.add_error(None, error)
+    elif isinstance(error, DomainError):
+        form.add_error(None, error.message)
+    else:
+        form.add_error(None, " ".join(error.messages))
 
 
 @staff_required
@@ -104,7 +110,7 @@ def shipment_create(request):
                 **form.values(),
             )
         except (DomainError, ValidationError) as error:
-            form.add_error(None, _error_text(error))
+            _show_refusal(form, error)
         else:
             messages.success(request, _("Shipment %s opened.") % shipment.reference)
             return redirect("shipments:detail", reference=shipment.reference)
@@ -123,7 +129,7 @@ def shipment_edit(request, reference):
                 shipment=_shipment_or_404(reference), actor=request.user, **form.values()
             )
         except (DomainError, ValidationError) as error:
-            form.add_error(None, _error_text(error))
+            _show_refusal(form, error)
         else:
             messages.success(request, _("Shipment %s updated.") % reference)
             return redirect("shipments:detail", reference=reference)
@@ -236,8 +242,8 @@ def shipment_line_add(request, reference):
             services.shipment_allocate(
                 shipment=shipment, lot=lot, quantity=quantity, cartons=cartons, actor=request.user
             )
-        except DomainError as error:
-            form.add_error(None, error.message)
+        except (DomainError, ValidationError) as error:
+            _show_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -278,7 +284,7 @@ def shipment_move(request, reference):
                 shipment=shipment, target=target, actor=request.user, **form.values()
             )
         except (DomainError, ValidationError) as error:
-            form.add_error(None, _error_text(error))
+            _show_refusal(form, error)
         else:
             messages.success(
                 request,

@@ -117,7 +117,7 @@ class ShipmentViewSet(
     @extend_schema(
         methods=["POST"],
         request=TransitionSerializer,
-        responses={201: TrackingEventSerializer},
+        responses={201: TrackingEventSerializer, 200: TrackingEventSerializer},
         operation_id="shipment_events_create",
     )
     @action(
@@ -142,6 +142,7 @@ class ShipmentViewSet(
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        last_before = shipment.events.order_by("-id").values_list("id", flat=True).first()
         services.shipment_transition(
             shipment=shipment,
             target=data["status"],
@@ -151,5 +152,10 @@ class ShipmentViewSet(
             occurred_at=data["occurred_at"],
             source=TrackingEvent.Source.API,
         )
-        event = shipment.events.latest("id")  # the one the move just wrote
-        return Response(TrackingEventSerializer(event).data, status=status.HTTP_201_CREATED)
+        event = shipment.events.latest("id")
+        # A move the shipment already made (a carrier's retry) records nothing: 200, not 201.
+        created = event.pk != last_before
+        return Response(
+            TrackingEventSerializer(event).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
