@@ -81,6 +81,7 @@ class _PlanningForm(forms.ModelForm):
             "expected_arrival_on": DATE,
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {"freight_currency": _("Freight currency")}
         help_texts = {
             "chargeable_weight_kg": _(
                 "As billed by the carrier; leave 0 to use the gross weight of the lines."

@@ -144,6 +144,8 @@ def test_the_workspace_fits_phone_and_desktop_screens(live_server, browser, worl
         _login(page, base, "leo")
         page.goto(base + reverse("shipments:list"))
         _shoot(page, out / f"shipments_list_{label}.png", width)
+        page.goto(base + reverse("shipments:create") + "?city=milan")
+        _shoot(page, out / f"shipment_create_{label}.png", width)
         page.goto(detail)
         _shoot(page, out / f"shipment_detail_{label}.png", width)
         # A refused move is shown beside its form, not as an error page.
