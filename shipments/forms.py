@@ -186,7 +186,8 @@ class MoveForm(forms.Form):
     )
 
     def __init__(self, *args, target: str, **kwargs):
-        super().__init__(*args, initial={"target": target}, **kwargs)
+        # Several move forms share the page: their ids carry the target.
+        super().__init__(*args, initial={"target": target}, auto_id=f"id_{target}_%s", **kwargs)
         self.move_target = target
         asks = MOVE_NEEDS.get(target, {"note": False})
         for name in ("location", "occurred_at", "note"):
@@ -194,8 +195,6 @@ class MoveForm(forms.Form):
                 del self.fields[name]
             else:
                 self.fields[name].required = asks[name]
-        for name, bound in self.fields.items():
-            bound.widget.attrs.setdefault("id", f"id_{target}_{name}")
 
     def clean_target(self):
         if self.cleaned_data["target"] != self.move_target:
@@ -221,7 +220,7 @@ MOVE_NEEDS: dict[str, dict[str, bool]] = {
     "delivered": {"location": True, "occurred_at": False, "note": False},
     "receipt_confirmed": {"occurred_at": False, "note": False},
     "closed": {"note": False},
-    "cancelled": {"note": True},
+    "cancelled": {"occurred_at": False, "note": True},
 }
 
 

@@ -30,8 +30,8 @@ def make_received_lot(db, coordinator):
         lot = factories.LotFactory(**values)
         donation_services.offer_start_review(offer=lot.offer, actor=coordinator)
         donation_services.offer_accept(offer=lot.offer, actor=coordinator)
-        return donation_services.lot_receive(
-            lot=lot, actor=coordinator, quantity_received=lot.quantity_offered
+        return donation_services.lot_intake(
+            lot=lot, actor=coordinator, result="accepted", quantity_received=lot.quantity_offered
         )
 
     return make

@@ -79,7 +79,7 @@ def test_the_token_of_the_shipment_adds_an_event_that_moves_the_status(
     api_client, booked, logistics_officer
 ):
     _token_row, secret = _token(booked, logistics_officer)
-    occurred = timezone.now() - dt.timedelta(minutes=5)
+    occurred = timezone.now()
     response = _push(api_client, booked, secret, occurred_at=occurred.isoformat(), note="MU787")
     assert response.status_code == 201, response.content
     body = response.json()
