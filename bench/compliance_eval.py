@@ -1,6 +1,7 @@
 """Benchmark the pure compliance engine: 10,000 varied lots evaluated for one destination.
 
-Run from the project root:  .venv/bin/python bench/compliance_eval.py [--lots N] [--repeat R]
+Run from the project root:
+    .venv/bin/python bench/compliance_eval.py [--lots N] [--repeat R] [--rules 2020.1]
 
 "cold" builds a fresh rule book for every run, so the time includes selecting and compiling
 the rules for the destination and dates; "warm" reuses the compiled plan, as a long-running
@@ -97,10 +98,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lots", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--rules", default=None, help="rule set version to load, e.g. 2020.1 (default: newest)"
+    )
     args = parser.parse_args()
 
     catalogue = load_catalogue()
-    data = load_ruleset_file(ruleset_files()[-1])
+    files = {path.stem: path for path in ruleset_files()}
+    data = load_ruleset_file(files[args.rules] if args.rules else ruleset_files()[-1])
     lots = build_lots(args.lots)
     print(f"rule set {data['version']}: {len(data['rules'])} rules; {len(lots):,} lots")
     print(f"export {EXPORT_DATE}, arrival {ARRIVAL_DATE}\n")

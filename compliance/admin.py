@@ -41,11 +41,13 @@ class RuleSetForm(forms.ModelForm):
         }
 
     def clean_rules(self):
+        """Validate against the declared rule set format; one message per problem, named by
+        its path (``rules[3].message_zh: Field required (rule 'CN-ANN5-NMPA')``)."""
         rules = self.cleaned_data["rules"]
         try:
             services.rule_set_validate(rules)
         except DomainError as error:
-            raise forms.ValidationError(error.message) from error
+            raise forms.ValidationError(str(error.message).splitlines()) from error
         return rules
 
 

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
 from sfiec.choices import CURRENCIES, Category, Unit
+from sfiec.spreadsheets import cell_safe, csv_bytes
 
 from .forms import LOT_VALUE_FIELDS, LotFieldsForm
 
@@ -65,6 +67,8 @@ EXAMPLE = {
     "currency": "CNY",
     "is_manufacturer_whitelisted": "yes",
 }
+# An .xlsx from Excel or the template has a dozen parts; thousands mean something else.
+_MAX_XLSX_PARTS = 500
 _TRUE = {"yes", "y", "true", "1", "x", "是", "on"}
 
 
@@ -91,7 +95,7 @@ def template_xlsx() -> bytes:
     help_sheet = workbook.create_sheet("Help")
     help_sheet.append(["column", "English", "中文", "example"])
     for name, english, chinese in COLUMNS:
-        help_sheet.append([name, english, chinese, EXAMPLE[name]])
+        help_sheet.append([cell_safe(cell) for cell in (name, english, chinese, EXAMPLE[name])])
     help_sheet.append([])
     help_sheet.append(["category codes"])
     for value, label in Category.choices:
@@ -106,9 +110,7 @@ def template_xlsx() -> bytes:
 
 def template_csv() -> bytes:
     """The CSV template: the header row only, UTF-8 with a BOM so Excel reads Chinese right."""
-    out = io.StringIO()
-    csv.writer(out).writerow(HEADERS)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(HEADERS, [])
 
 
 def rows_read(upload) -> list[tuple[int, dict]]:
@@ -179,12 +181,44 @@ def rows_check(rows: list[tuple[int, dict]]) -> tuple[list[dict], list[RowError]
 
 
 def _xlsx_rows(data: bytes):
+    _xlsx_unpacked_check(data)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # Not data_only: a formula cell is read as the text it is, never as its cached value.
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise ValidationError(_("This is not a readable .xlsx file.")) from None
     sheet = workbook["Lots"] if "Lots" in workbook.sheetnames else workbook.worksheets[0]
     return sheet.iter_rows(values_only=True)
+
+
+def _xlsx_unpacked_check(data: bytes) -> None:
+    """Refuse a workbook whose parts unpack past ``OFFER_IMPORT_MAX_UNPACKED_BYTES``.
+
+    A few MB of zip can unpack to gigabytes (a "zip bomb"), which openpyxl would hold in memory.
+    The declared sizes are checked first; then every part is unpacked once, in chunks, counting
+    what really comes out, in case the headers lie.
+    """
+    cap = settings.OFFER_IMPORT_MAX_UNPACKED_BYTES
+    too_big = ValidationError(
+        _("This spreadsheet unpacks to more than %(max)s; split it into smaller files.")
+        % {"max": filesizeformat(cap)},
+        code="unpacked_too_big",
+    )
+    unreadable = ValidationError(_("This is not a readable .xlsx file."))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        parts = archive.infolist()
+        if len(parts) > _MAX_XLSX_PARTS or sum(part.file_size for part in parts) > cap:
+            raise too_big
+        unpacked = 0
+        for part in parts:
+            with archive.open(part) as member:
+                while chunk := member.read(1 << 20):
+                    unpacked += len(chunk)
+                    if unpacked > cap:
+                        raise too_big
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError):
+        raise unreadable from None
 
 
 def _csv_rows(data: bytes):
@@ -198,11 +232,23 @@ def _csv_rows(data: bytes):
         raise ValidationError(_("The CSV file must be saved as UTF-8."))
     if "\x00" in text:
         raise ValidationError(_("This is not a CSV file."))
-    try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return iter(list(csv.reader(io.StringIO(text), dialect)))
+    # The dialect Excel writes (a quote inside a cell is doubled), never guessed from the data.
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=csv.excel)
+    rows = []
+    while True:
+        try:
+            rows.append(next(reader))
+        except StopIteration:
+            return iter(rows)
+        except csv.Error:
+            raise ValidationError(
+                _(
+                    "Row %(row)d: a cell is too long or badly quoted; cells may hold at most "
+                    "%(max)d characters."
+                )
+                % {"row": reader.line_num, "max": csv.field_size_limit()},
+                code="csv_row",
+            ) from None
 
 
 def _cell_text(value) -> str:

@@ -98,10 +98,12 @@ class DonationOffer(models.Model):
         max_length=64,
         null=True,
         blank=True,
-        unique=True,
         editable=False,
         help_text=_("Idempotency key of the form submission: a resubmit makes no second offer."),
     )
+    # Keys are unique per submitter only: "org:<id>" for a partner, "email:<address>" otherwise.
+    submission_scope = models.CharField(max_length=260, blank=True, default="", editable=False)
+    submission_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -114,6 +116,10 @@ class DonationOffer(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=choice_values(DonationOfferStatus.choices)),
                 name="offer_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["submission_scope", "submission_key"],
+                name="offer_submission_key_per_submitter",
             ),
         ]
 

@@ -1,7 +1,10 @@
 """Every state change of needs, offers and lots. Views, serializers and tasks call these."""
 
+import hashlib
+import json
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -50,57 +53,102 @@ def offer_create(
     notes: str = "",
     submitted_by=None,
     submission_key: str | None = None,
+    submission_scope: str = "",
 ) -> DonationOffer:
     """Create a submitted offer with its pledged lots, all or nothing.
 
-    With a ``submission_key`` the call is idempotent: a second call with the same key returns
-    the offer made by the first and creates nothing.
+    With a ``submission_key`` the call is idempotent for its submitter (``submission_scope``,
+    see ``submission_scope_of``): the same key with the same offer returns the offer made by
+    the first call and creates nothing; the same key with a different offer is refused
+    (DomainError, which names nothing of the earlier offer). Other submitters' keys never meet.
     """
-    if submission_key:
-        existing = DonationOffer.objects.filter(submission_key=submission_key).first()
-        if existing is not None:
-            return existing
     lots = list(lots)
     if not lots:
         raise DomainError(_("An offer needs at least one lot."))
+    digest = _submission_digest(lots=lots, preferred_city=preferred_city, notes=notes)
+    if submission_key:
+        existing = _offer_for_key(scope=submission_scope, key=submission_key, digest=digest)
+        if existing is not None:
+            return existing
     try:
-        return _offer_insert(
-            donor=donor,
-            lots=lots,
-            contact=contact,
-            preferred_city=preferred_city,
-            need=need,
-            notes=notes,
-            submitted_by=submitted_by,
-            submission_key=submission_key,
-        )
+        with transaction.atomic():
+            return _offer_insert(
+                donor=donor,
+                lots=lots,
+                contact=contact,
+                preferred_city=preferred_city,
+                need=need,
+                notes=notes,
+                submitted_by=submitted_by,
+                submission_key=submission_key,
+                submission_scope=submission_scope,
+                submission_digest=digest,
+            )
     except IntegrityError:
         # Two submits with one key raced past the lookup; the first one's offer stands.
         if submission_key:
-            existing = DonationOffer.objects.filter(submission_key=submission_key).first()
+            existing = _offer_for_key(scope=submission_scope, key=submission_key, digest=digest)
             if existing is not None:
                 return existing
         raise
 
 
-def _offer_insert(
-    *, donor, lots, contact, preferred_city, need, notes, submitted_by, submission_key
-):
-    with transaction.atomic():
-        offer = DonationOffer(
-            reference=reference_next(prefix="OFF", digits=5),
-            donor=donor,
-            contact=contact,
-            preferred_city=preferred_city,
-            need=need,
-            notes=notes,
-            submitted_by=submitted_by if getattr(submitted_by, "is_authenticated", False) else None,
-            submission_key=submission_key or None,
+def submission_scope_of(*, user=None, contact_email: str = "") -> str:
+    """Who an idempotency key belongs to: a partner's organisation, else the contact's email."""
+    membership = getattr(user, "partner_membership", None) if user else None
+    if membership is not None:
+        return f"org:{membership.organisation_id}"
+    return f"email:{contact_email.strip().lower()}"
+
+
+def _submission_digest(*, lots, preferred_city, notes) -> str:
+    """A fingerprint of what was offered, to tell a retry from another offer under one key."""
+    payload = {
+        "lots": [{name: str(value) for name, value in sorted(lot.items())} for lot in lots],
+        "city": getattr(preferred_city, "pk", preferred_city),
+        "notes": notes,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _offer_for_key(*, scope: str, key: str, digest: str) -> DonationOffer | None:
+    existing = DonationOffer.objects.filter(submission_scope=scope, submission_key=key).first()
+    if existing is not None and existing.submission_digest and existing.submission_digest != digest:
+        raise DomainError(
+            _("This submission key was already used for a different offer; use a new key.")
         )
-        offer.full_clean()
-        offer.save()
-        for values in lots:
-            lot_add(offer=offer, **values)
+    return existing
+
+
+def _offer_insert(
+    *,
+    donor,
+    lots,
+    contact,
+    preferred_city,
+    need,
+    notes,
+    submitted_by,
+    submission_key,
+    submission_scope,
+    submission_digest,
+):
+    offer = DonationOffer(
+        reference=reference_next(prefix="OFF", digits=5),
+        donor=donor,
+        contact=contact,
+        preferred_city=preferred_city,
+        need=need,
+        notes=notes,
+        submitted_by=submitted_by if getattr(submitted_by, "is_authenticated", False) else None,
+        submission_key=submission_key or None,
+        submission_scope=submission_scope if submission_key else "",
+        submission_digest=submission_digest if submission_key else "",
+    )
+    offer.full_clean()
+    offer.save()
+    for values in lots:
+        lot_add(offer=offer, **values)
     return offer
 
 
@@ -200,6 +248,7 @@ def lot_receive(
         raise DomainError(_("Only lots of an accepted offer can be received."))
     if quantity_received <= 0:
         raise DomainError(_("The received quantity must be positive; reject the lot instead."))
+    _quarantine_reason_check(is_quarantined=is_quarantined, note=note)
     if quantity_received > lot.quantity_offered:
         raise DomainError(
             _("Received quantity %(received)s is more than the %(offered)s offered.")
@@ -221,6 +270,12 @@ def lot_receive(
         note=note,
         apply=record_intake,
     )
+
+
+def _quarantine_reason_check(*, is_quarantined: bool, note: str) -> None:
+    """Quarantine needs its reason, whichever door it comes through (a 400 in the API)."""
+    if is_quarantined and not (note or "").strip():
+        raise ValidationError({"note": [_("Quarantining a lot needs a reason.")]})
 
 
 def lot_reject(*, lot: MaterialLot, actor, reason: str) -> MaterialLot:
@@ -245,6 +300,7 @@ def lot_reject(*, lot: MaterialLot, actor, reason: str) -> MaterialLot:
 
 def lot_set_quarantine(*, lot: MaterialLot, actor, is_quarantined: bool, note: str) -> MaterialLot:
     """Put a received lot into quarantine or release it; quarantined goods cannot be allocated."""
+    _quarantine_reason_check(is_quarantined=is_quarantined, note=note)
     with transaction.atomic():
         locked = MaterialLot.objects.select_for_update().get(pk=lot.pk)
         if locked.status != MaterialLot.Status.RECEIVED:
@@ -259,6 +315,36 @@ def lot_set_quarantine(*, lot: MaterialLot, actor, is_quarantined: bool, note: s
         locked.save(update_fields=["is_quarantined", "inspection_note", "updated_at"])
     lot.refresh_from_db()
     return lot
+
+
+def offer_donor_link(*, offer: DonationOffer, organisation, actor) -> DonationOffer:
+    """Staff: the pending donor of an anonymous offer is in fact ``organisation``.
+
+    Every offer of the pending organisation moves to the known one, with its contacts (see
+    ``partners.services.organisation_pending_merge``); from then on the partner sees them.
+    """
+    from partners.services import organisation_pending_merge
+
+    with transaction.atomic():
+        contacts = organisation_pending_merge(pending=offer.donor, into=organisation, actor=actor)
+        moved = DonationOffer.objects.select_for_update().filter(donor_id=offer.donor_id)
+        for each in moved:
+            each.donor = organisation
+            if each.contact_id in contacts:
+                each.contact = contacts[each.contact_id]
+            each._change_reason = "donor linked to a known organisation"
+            each.save(update_fields=["donor", "contact", "updated_at"])
+    offer.refresh_from_db()
+    return offer
+
+
+def offer_donor_confirm(*, offer: DonationOffer, actor) -> DonationOffer:
+    """Staff: the pending donor of an anonymous offer is a new organisation; confirm it."""
+    from partners.services import organisation_pending_confirm
+
+    organisation_pending_confirm(organisation=offer.donor, actor=actor)
+    offer.refresh_from_db()
+    return offer
 
 
 def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
@@ -342,12 +428,16 @@ def offer_submit(
     """
     from partners.services import donor_for_submission
 
-    if submission_key:
-        existing = DonationOffer.objects.filter(submission_key=submission_key).first()
-        if existing is not None:
-            return existing, False
     if not lots:
         raise DomainError(_("An offer needs at least one lot."))
+    scope = submission_scope_of(user=user, contact_email=donor.get("contact_email", ""))
+    if submission_key:
+        digest = _submission_digest(
+            lots=[item["values"] for item in lots], preferred_city=preferred_city, notes=notes
+        )
+        existing = _offer_for_key(scope=scope, key=submission_key, digest=digest)
+        if existing is not None:
+            return existing, False
     with _stored_files_removed_on_error() as stored, transaction.atomic():
         organisation, contact = donor_for_submission(user=user, **donor)
         offer = offer_create(
@@ -359,6 +449,7 @@ def offer_submit(
             notes=notes,
             submitted_by=user,
             submission_key=submission_key,
+            submission_scope=scope,
         )
         for lot, item in zip(offer.lots.order_by("id"), lots, strict=True):
             for kind, upload in item.get("attachments", ()):

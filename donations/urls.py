@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import views, views_donor
 
 app_name = "donations"
 urlpatterns = [
@@ -27,6 +27,11 @@ urlpatterns = [
     path("staff/offers/", views.review_queue, name="review-queue"),
     path("staff/offers/<str:reference>/", views.review_detail, name="review-detail"),
     path("staff/offers/<str:reference>/decide/", views.review_decide, name="review-decide"),
+    path(
+        "staff/offers/<str:reference>/link-donor/",
+        views_donor.review_link_donor,
+        name="review-link-donor",
+    ),
     path("staff/lots/<str:reference>/intake/", views.lot_intake, name="lot-intake"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
 ]

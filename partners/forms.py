@@ -10,7 +10,9 @@ class InviteForm(forms.Form):
 
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
-        queryset=Organisation.objects.filter(kind=Organisation.Kind.DONOR, is_active=True),
+        queryset=Organisation.objects.filter(
+            kind=Organisation.Kind.DONOR, is_active=True, is_pending=False
+        ),
     )
     name = forms.CharField(label=_("Contact name"), max_length=120)
     email = forms.EmailField(label=_("Email"))
@@ -37,3 +39,15 @@ class SignupRequestForm(forms.ModelForm):
 
 class InviteAcceptForm(SetPasswordForm):
     """Choose a password (Django's validators apply)."""
+
+
+class PendingLinkForm(forms.Form):
+    """Staff choose the known organisation a pending one (from an anonymous offer) really is."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Known organisation"),
+        queryset=Organisation.objects.filter(
+            kind=Organisation.Kind.DONOR, is_active=True, is_pending=False
+        ).order_by("name"),
+        empty_label=_("— choose —"),
+    )

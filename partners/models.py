@@ -59,13 +59,36 @@ class Organisation(models.Model):
         help_text=_("Unified social credit code or the local charity registration."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # An anonymous offer never attaches to a known organisation by its typed name: it makes a
+    # pending one, which staff link to a known organisation or confirm as new on review.
+    is_pending = models.BooleanField(
+        _("pending"),
+        default=False,
+        db_index=True,
+        help_text=_("Made by an anonymous offer; not yet confirmed by staff."),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        help_text=_("The known organisation this pending one was linked to."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("organisation")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "name"], name="unique_organisation_name_kind"),
+            models.UniqueConstraint(
+                fields=["kind", "name"],
+                condition=models.Q(is_pending=False),
+                name="unique_organisation_name_kind",
+                violation_error_message=_("An organisation of this kind and name exists."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=["donor", "recipient", "carrier", "foundation"]),
                 name="organisation_kind_valid",

@@ -4,6 +4,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -51,20 +52,25 @@ def donor_for_submission(
 ) -> tuple[Organisation, Contact]:
     """The donor organisation and contact an offer is made for.
 
-    A signed-in partner always offers for its own organisation, whatever the form says. For an
-    anonymous offer the donor is found by name (or created); an existing organisation's details
-    are never changed from a public form, and a contact is matched by email within it.
+    A signed-in partner always offers for its own organisation, whatever the form says. An
+    anonymous offer never attaches to a known organisation by its typed name: it goes to a
+    pending organisation, reused for the same contact email, which staff later link to a known
+    organisation or confirm (``organisation_pending_merge`` / ``organisation_pending_confirm``).
     """
     membership = getattr(user, "partner_membership", None) if user else None
     if membership is not None:
         organisation = membership.organisation
     else:
         organisation = Organisation.objects.filter(
-            kind=Organisation.Kind.DONOR, name__iexact=organisation_name.strip()
+            kind=Organisation.Kind.DONOR,
+            is_pending=True,
+            is_active=True,
+            contacts__email__iexact=contact_email,
         ).first()
         if organisation is None:
             organisation = Organisation(
                 kind=Organisation.Kind.DONOR,
+                is_pending=True,
                 name=organisation_name.strip(),
                 name_zh=organisation_name_zh.strip(),
                 registration_number=registration_number.strip(),
@@ -86,6 +92,56 @@ def donor_for_submission(
         contact.full_clean()
         contact.save()
     return organisation, contact
+
+
+def _pending_locked(organisation: Organisation) -> Organisation:
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if not locked.is_pending or not locked.is_active:
+        raise DomainError(_("This organisation is not waiting for review."))
+    return locked
+
+
+def organisation_pending_merge(
+    *, pending: Organisation, into: Organisation, actor
+) -> dict[int, Contact]:
+    """Fold a pending organisation into a known one; call inside the caller's transaction.
+
+    Its contacts move over (one whose email the known organisation already has is replaced by
+    that contact); the pending organisation is deactivated and remembers where it went. Returns
+    ``{old contact id: contact now in use}`` so the caller can re-point what referred to them.
+    The caller moves its own records (offers) to ``into``.
+    """
+    pending = _pending_locked(pending)
+    if into.pk == pending.pk or into.is_pending or not into.is_active or into.kind != pending.kind:
+        raise DomainError(_("Choose a known, active organisation of the same kind."))
+    contacts = {}
+    for contact in pending.contacts.all():
+        known = into.contacts.filter(email__iexact=contact.email).first()
+        if known is None:
+            contact.organisation = into
+            contact.is_primary = not into.contacts.exists()
+            contact.save(update_fields=["organisation", "is_primary"])
+            known = contact
+        contacts[contact.pk] = known
+    pending.merged_into = into
+    pending.is_active = False
+    pending.save(update_fields=["merged_into", "is_active"])
+    logger.info("pending organisation %s merged into %s by %s", pending.pk, into.pk, actor)
+    return contacts
+
+
+@transaction.atomic
+def organisation_pending_confirm(*, organisation: Organisation, actor) -> Organisation:
+    """Staff confirm a pending organisation as a new known one (refused if the name is taken)."""
+    locked = _pending_locked(organisation)
+    locked.is_pending = False
+    try:
+        locked.full_clean()
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages)) from None
+    locked.save(update_fields=["is_pending"])
+    logger.info("pending organisation %s confirmed by %s", locked.pk, actor)
+    return locked
 
 
 def partner_invite(
@@ -194,6 +250,7 @@ def signup_request_approve(
         if organisation is None:
             organisation, _created = Organisation.objects.get_or_create(
                 kind=Organisation.Kind.DONOR,
+                is_pending=False,
                 name=locked.organisation_name,
                 defaults={"email": locked.email, "phone": locked.phone},
             )

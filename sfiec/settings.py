@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "sfiec.middleware.TooManyFilesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -88,9 +89,15 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the dev server and eager tasks write without "database is locked".
+    # WAL lets readers go on while one connection writes; the busy timeout makes a writer wait
+    # for the lock instead of failing; IMMEDIATE takes the write lock when a transaction begins,
+    # so two transactions that read first never deadlock on upgrading ("database is locked").
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
@@ -184,6 +191,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "sfiec.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "sfiec.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -253,6 +265,10 @@ UPLOAD_MAX_FILES = env.int("UPLOAD_MAX_FILES", default=20)
 UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
 # Rows one spreadsheet import may hold, and how long a previewed import waits for confirmation.
 OFFER_IMPORT_MAX_ROWS = env.int("OFFER_IMPORT_MAX_ROWS", default=2000)
+# What an uploaded .xlsx may unpack to (all its zip parts together), checked before parsing.
+OFFER_IMPORT_MAX_UNPACKED_BYTES = env.int(
+    "OFFER_IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024
+)
 OFFER_IMPORT_PREVIEW_SECONDS = env.int("OFFER_IMPORT_PREVIEW_SECONDS", default=3600)
 # A partner invitation link stays valid this long (seconds).
 PARTNER_INVITE_MAX_AGE = env.int("PARTNER_INVITE_MAX_AGE", default=7 * 24 * 3600)

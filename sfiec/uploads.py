@@ -10,6 +10,7 @@ every image with Pillow and writes it again, which drops anything hidden after t
 import hashlib
 import io
 import uuid
+import warnings
 from dataclasses import dataclass
 
 import filetype
@@ -123,6 +124,15 @@ def upload_batch_check(uploads) -> None:
         )
 
 
+def too_many_files_message() -> str:
+    """What a sender of more than ``DATA_UPLOAD_MAX_NUMBER_FILES`` files (which Django will not
+    even parse) is told, pages and API alike."""
+    return _("You attached more than %(count)d files; at most %(max)d can be sent at once.") % {
+        "count": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
+        "max": settings.UPLOAD_MAX_FILES,
+    }
+
+
 def request_too_large(request) -> bool:
     """True when the declared body is beyond the per-request cap (checked before reading it)."""
     try:
@@ -154,12 +164,19 @@ def _display_name(upload) -> str:
 
 def _image_reencode(data: bytes, *, content_type: str, name: str) -> bytes:
     invalid = ValidationError(_("“%(name)s” is not a valid image.") % {"name": name}, code="image")
+    too_many_pixels = ValidationError(
+        _("“%(name)s” has more than %(max)s pixels; send a smaller image.")
+        % {"name": name, "max": f"{settings.UPLOAD_MAX_IMAGE_PIXELS:,}"},
+        code="image_pixels",
+    )
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with warnings.catch_warnings():
+            # Pillow warns, then refuses, by its own cap; ours is lower and says so.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+        with probe:
             if probe.width * probe.height > settings.UPLOAD_MAX_IMAGE_PIXELS:
-                raise ValidationError(
-                    _("“%(name)s” has too many pixels.") % {"name": name}, code="image_pixels"
-                )
+                raise too_many_pixels
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -174,6 +191,8 @@ def _image_reencode(data: bytes, *, content_type: str, name: str) -> bytes:
                 image.save(out, format=fmt, optimize=True)
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise too_many_pixels from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise invalid from None
     return out.getvalue()

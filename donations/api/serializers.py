@@ -3,9 +3,9 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from donations.forms import LotFieldsForm
+from donations.forms import MAX_LOTS, LotFieldsForm
 from donations.models import Attachment, DonationOffer, MaterialLot
-from partners.models import SisterCity
+from partners.models import Organisation, SisterCity
 from sfiec.choices import AttachmentKind
 
 
@@ -74,6 +74,11 @@ class LotSerializer(serializers.ModelSerializer):
 
 class OfferSerializer(serializers.ModelSerializer):
     donor = serializers.StringRelatedField()
+    donor_is_pending = serializers.BooleanField(
+        source="donor.is_pending",
+        read_only=True,
+        help_text="The donor was typed on the public form and is not yet confirmed by staff.",
+    )
     contact = serializers.SerializerMethodField()
     lots = LotSerializer(many=True, read_only=True)
 
@@ -84,6 +89,7 @@ class OfferSerializer(serializers.ModelSerializer):
             "reference",
             "status",
             "donor",
+            "donor_is_pending",
             "contact",
             "preferred_city",
             "notes",
@@ -142,11 +148,30 @@ class OfferCreateSerializer(serializers.Serializer):
         required=False,
         help_text="Send the same key again to retry safely: one offer is made.",
     )
-    lots = LotInputSerializer(many=True, allow_empty=False)
+    # No more lots than the offer page allows; a big list goes through the spreadsheet import.
+    lots = LotInputSerializer(many=True, allow_empty=False, max_length=MAX_LOTS)
 
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class DonorLinkSerializer(serializers.Serializer):
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(
+            kind=Organisation.Kind.DONOR, is_active=True, is_pending=False
+        ),
+        required=False,
+        help_text="The known organisation the pending donor really is.",
+    )
+    confirm_new = serializers.BooleanField(
+        default=False, help_text="Confirm the pending donor as a new organisation instead."
+    )
+
+    def validate(self, attrs):
+        if not attrs.get("confirm_new") and not attrs.get("organisation"):
+            raise serializers.ValidationError({"organisation": ["Choose a known organisation."]})
+        return attrs
 
 
 class LotReceiveSerializer(serializers.Serializer):

@@ -39,7 +39,7 @@ class OfferViewSet(
     def get_permissions(self):
         if self.action == "create":
             return [permissions.IsAuthenticated(), IsPartner()]
-        if self.action in ("start_review", "accept", "decline"):
+        if self.action in ("start_review", "accept", "decline", "link_donor"):
             return [permissions.IsAuthenticated(), IsCoordinator()]
         return [permissions.IsAuthenticated(), (IsStaffMember | IsPartner)()]
 
@@ -48,6 +48,8 @@ class OfferViewSet(
             return s.OfferCreateSerializer
         if self.action in ("accept", "decline", "withdraw"):
             return s.ReasonSerializer
+        if self.action == "link_donor":
+            return s.DonorLinkSerializer
         return s.OfferSerializer
 
     def create(self, request, *args, **kwargs):
@@ -100,6 +102,21 @@ class OfferViewSet(
         offer = services.offer_decide(
             offer=self.get_object(), actor=request.user, accept=False, reason=self._reason(request)
         )
+        return self._respond(offer)
+
+    @action(detail=True, methods=["post"], url_path="link-donor")
+    def link_donor(self, request, reference=None):
+        """Link the pending donor of an anonymous offer to a known organisation, or with
+        ``confirm_new`` confirm it as a new one."""
+        serializer = s.DonorLinkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data.get("confirm_new"):
+            offer = services.offer_donor_confirm(offer=self.get_object(), actor=request.user)
+        else:
+            offer = services.offer_donor_link(
+                offer=self.get_object(), organisation=data["organisation"], actor=request.user
+            )
         return self._respond(offer)
 
     @action(detail=True, methods=["post"])

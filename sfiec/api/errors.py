@@ -5,7 +5,10 @@
 ``fields`` appears on validation errors and maps each field to its messages.
 """
 
-from django.core.exceptions import PermissionDenied
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -13,6 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from sfiec.exceptions import DomainError
+from sfiec.uploads import too_many_files_message
+
+logger = logging.getLogger("django.request")
 
 
 def error_body(*, status_code: int, code: str, message: str, fields=None, details=None) -> dict:
@@ -35,6 +41,10 @@ def exception_handler(exc, context):
             ),
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, TooManyFilesSent):
+        exc = exceptions.ValidationError({"non_field_errors": [too_many_files_message()]})
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(str(exc))
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -46,7 +56,18 @@ def exception_handler(exc, context):
 
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        if settings.DEBUG:
+            return None  # the developer's traceback page
+        # Anything unexpected is still answered in the API's shape, and logged as Django would.
+        logger.error("Internal Server Error in the API", exc_info=exc)
+        return Response(
+            error_body(
+                status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+                code="server_error",
+                message="Internal server error.",
+            ),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         first = _first_message(fields)

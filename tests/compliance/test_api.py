@@ -26,7 +26,7 @@ def test_what_if_answers_anyone_and_saves_nothing(api_client, catalogue):
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["result"] in ("pass", "warn", "fail")
-    assert body["rule_set_version"] == "2020.1"
+    assert body["rule_set_version"] == "2020.2"
     assert set(body["findings"][0]) == {"rule", "severity", "message", "message_zh", "source"}
     assert ComplianceCheck.objects.count() == 0
 

@@ -21,13 +21,13 @@ def test_the_catalogue_holds_every_standard_of_the_brief(catalogue):
     assert {"US_N95", "EU_EN149_FFP2", "CN_GB2626_KN95", "AU_P2", "JP_DS2"} <= set(
         group.members.values_list("slug", flat=True)
     )
-    assert RuleSet.objects.get(is_active=True).version == "2020.1"
+    assert RuleSet.objects.get(is_active=True).version == "2020.2"
 
 
 def test_a_check_is_stored_with_its_rule_set_version_and_findings(kn95_lot):
     check = services.lot_check(lot=kn95_lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL)
     assert check.result == "fail"
-    assert check.rule_set.version == "2020.1"
+    assert check.rule_set.version == "2020.2"
     rules = {f["rule"] for f in check.findings if f["severity"] == "fail"}
     assert "EU-RESPIRATOR" in rules
     assert all(f["message_zh"] and f["source"] for f in check.findings)
@@ -95,7 +95,7 @@ def test_editing_the_rules_makes_a_new_version_and_old_checks_stay_as_they_were(
             notes="EU respirators only warn",
         )
 
-    assert new.version == "2020.1-r2" and new.is_active and new.based_on == base
+    assert new.version == "2020.2-r2" and new.is_active and new.based_on == base
     base.refresh_from_db()
     assert not base.is_active and base.rules != new.rules
     old.refresh_from_db()
@@ -111,11 +111,11 @@ def test_an_invalid_edit_is_refused_and_names_the_rule(compliance_officer, catal
     rules[0] = {**rules[0], "kind": "wishful_thinking"}
     with pytest.raises(DomainError, match=rules[0]["id"]):
         services.rule_set_revise(base=base, rules=rules, actor=compliance_officer, notes="broken")
-    assert RuleSet.objects.count() == 1 and RuleSet.objects.get().is_active
+    assert RuleSet.objects.count() == 2 and RuleSet.objects.get(is_active=True) == base
 
 
 def test_the_recheck_task_skips_a_superseded_version(catalogue):
-    assert rule_set_recheck_task(RuleSet.objects.get().pk + 999) == 0
+    assert rule_set_recheck_task(RuleSet.objects.get(is_active=True).pk + 999) == 0
 
 
 def test_only_a_compliance_officer_may_override(kn95_lot, coordinator, manager, compliance_officer):
@@ -191,6 +191,10 @@ def test_rule_set_files_load_once_and_name_their_file(catalogue):
     from compliance.services import rule_set_sync_files
 
     rule_set_sync_files()
-    rule_set = RuleSet.objects.get()
-    assert rule_set.source_file == "compliance/data/rulesets/2020.1.yaml"
-    assert rule_set.is_active and len(rule_set.rules) >= 25
+    assert [
+        (r.version, r.source_file, r.is_active) for r in RuleSet.objects.order_by("version")
+    ] == [
+        ("2020.1", "compliance/data/rulesets/2020.1.yaml", False),
+        ("2020.2", "compliance/data/rulesets/2020.2.yaml", True),
+    ]
+    assert len(RuleSet.objects.get(is_active=True).rules) >= 25

@@ -1,7 +1,9 @@
 """Compliance officers edit rules in the admin; every save is a new version."""
 
+import copy
 import json
 
+import pytest
 from django.urls import reverse
 
 from compliance.models import ComplianceCheck, RuleSet
@@ -28,7 +30,7 @@ def test_saving_an_edited_rule_set_makes_a_new_version(
     assert response.status_code == 302
     new = RuleSet.objects.get(is_active=True)
     assert (
-        new.version == "2020.1-r2" and new.based_on == base and new.created_by == compliance_officer
+        new.version == "2020.2-r2" and new.based_on == base and new.created_by == compliance_officer
     )
     base.refresh_from_db()
     assert base.rules[0]["title"] != rules[0]["title"]  # the old version is untouched
@@ -50,7 +52,7 @@ def test_an_invalid_rule_set_is_refused_beside_the_field(client, catalogue, comp
     assert response.status_code == 200
     html = response.content.decode()
     assert rules[1]["id"] in html and "effective_from" in html
-    assert RuleSet.objects.count() == 1
+    assert RuleSet.objects.count() == 2
 
 
 def test_a_coordinator_cannot_edit_rules(client, catalogue, coordinator):
@@ -60,4 +62,35 @@ def test_a_coordinator_cannot_edit_rules(client, catalogue, coordinator):
         reverse("admin:compliance_ruleset_change", args=[base.pk]), _form(base, base.rules)
     )
     assert response.status_code == 403
-    assert RuleSet.objects.count() == 1
+    assert RuleSet.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (lambda rules: rules[3].update(colour="red"), "rules[3].colour: Extra inputs"),
+        (lambda rules: rules[2].update(effective_to=20201231), "rules[2].effective_to: "),
+        (lambda rules: rules[3].pop("message_zh"), "rules[3].message_zh: Field required"),
+        (
+            lambda rules: rules[0]["params"]["routes"][1].update(whitelisted="yes"),
+            "rules[0].params.routes[1].whitelisted: Input should be a valid boolean",
+        ),
+    ],
+    ids=["unknown-key", "wrong-type", "missing-chinese-message", "route-field"],
+)
+def test_the_editor_names_the_path_of_each_problem(
+    client, catalogue, compliance_officer, edit, problem
+):
+    base = RuleSet.objects.get(is_active=True)
+    rules = copy.deepcopy(base.rules)
+    edit(rules)
+    client.force_login(compliance_officer)
+
+    response = client.post(
+        reverse("admin:compliance_ruleset_change", args=[base.pk]), _form(base, rules)
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["rules"]
+    assert any(error.startswith(problem) for error in errors), errors
+    assert RuleSet.objects.count() == 2

@@ -10,15 +10,20 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from compliance.catalogue import (
     ATTACHMENT_KINDS,
     CATEGORIES,
+    STANDARDS_FILE,
     load_catalogue,
     load_ruleset_file,
     ruleset_files,
@@ -28,12 +33,14 @@ from compliance.engine import (
     RESULT_PASS,
     RESULT_WARN,
     RULE_KINDS,
+    DataError,
     Evaluation,
     LotFacts,
     RuleBook,
     load_rulebook,
     validate_rules,
 )
+from sfiec.choices import AttachmentKind, Category
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FAR_EXPIRY = date(2024, 12, 31)
@@ -46,7 +53,8 @@ def catalogue():
 
 @pytest.fixture(scope="module")
 def ruleset():
-    return load_ruleset_file(ruleset_files()[0])
+    """The newest shipped rule set, the one the engine loads by default."""
+    return load_ruleset_file(ruleset_files()[-1])
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +89,7 @@ class Case:
 
 
 KN95_DECLARED = lot("respirator_nonmedical", "CN_GB2626_KN95", "export_declaration", "test_report")
+YY0469_NMPA = lot("medical_mask", "CN_YY0469", "nmpa_registration", "export_declaration")
 MAY_2020 = {"export_date": date(2020, 5, 1), "arrival_date": date(2020, 5, 15)}
 NOV_2021 = {"export_date": date(2021, 11, 1), "arrival_date": date(2021, 11, 15)}
 
@@ -187,6 +196,122 @@ CASES = [
             "needs one of ce_certificate, eu_declaration_of_conformity",
             "missing nmpa_registration",
         ),
+    ),
+    # Temporary admission routes, applied alike (rule set 2020.2, issue 7.5)
+    Case(
+        "yy0469_surgical_mask_with_nmpa_italy_may_2020_warns_not_fails",
+        YY0469_NMPA,
+        "IT",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"EU-MEDICAL-MASK": "warn", "CN-ANN5-NMPA": "info"},
+        mentions=("2020/403",),
+    ),
+    Case(
+        "yy0469_surgical_mask_with_nmpa_italy_after_rec_window_relies_on_dl18_iss",
+        YY0469_NMPA,
+        "IT",
+        **NOV_2021,
+        result=RESULT_WARN,
+        findings={"EU-MEDICAL-MASK": "warn"},
+        mentions=("DL 18/2020 art. 15", "ISS"),
+    ),
+    Case(
+        "yy0469_surgical_mask_with_nmpa_germany_after_rec_window_fails",
+        YY0469_NMPA,
+        "DE",
+        **NOV_2021,
+        result=RESULT_FAIL,
+        findings={"EU-MEDICAL-MASK": "fail"},
+        mentions=("only 2020-03-13 to 2021-09-30",),
+    ),
+    Case(
+        "yy0469_surgical_mask_italy_after_the_emergency_fails",
+        YY0469_NMPA,
+        "IT",
+        export_date=date(2022, 5, 1),
+        arrival_date=date(2022, 5, 20),
+        result=RESULT_FAIL,
+        findings={"EU-MEDICAL-MASK": "fail"},
+        mentions=("only 2020-03-17 to 2022-03-31",),
+    ),
+    Case(
+        "gb19083_medical_respirator_with_nmpa_italy_uses_dl18_inail",
+        lot("respirator_medical", "CN_GB19083", "nmpa_registration", "export_declaration"),
+        "IT",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"EU-RESPIRATOR": "warn", "CN-ANN5-NMPA": "info"},
+        mentions=("INAIL",),
+    ),
+    Case(
+        "niosh_approved_n95_without_ce_for_germany_inside_rec_window_warns",
+        lot(
+            "respirator_nonmedical",
+            "US_N95",
+            "niosh_approval",
+            "export_declaration",
+            manufacturer_whitelisted=True,
+        ),
+        "DE",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"EU-RESPIRATOR": "warn"},
+        mentions=("2020/403",),
+    ),
+    Case(
+        "gb19082_clothing_with_nmpa_only_for_germany_inside_rec_window_warns",
+        lot("protective_clothing", "CN_GB19082", "nmpa_registration", "export_declaration"),
+        "DE",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"EU-PROTECTIVE-CLOTHING": "warn"},
+        mentions=("EN 14126",),
+    ),
+    Case(
+        "surgical_mask_without_evidence_italy_is_for_the_general_public_only",
+        lot("medical_mask", "CN_YY0469"),
+        "IT",
+        export_date=date(2020, 3, 25),
+        arrival_date=date(2020, 4, 5),
+        result=RESULT_WARN,
+        findings={"EU-MEDICAL-MASK": "warn"},
+        mentions=("art. 16(2)", "general public"),
+    ),
+    Case(
+        "medical_respirator_without_evidence_italy_is_for_the_general_public_only",
+        lot("respirator_medical", "CN_GB19083"),
+        "IT",
+        export_date=date(2020, 3, 25),
+        arrival_date=date(2020, 4, 5),
+        result=RESULT_WARN,
+        findings={"EU-RESPIRATOR": "warn"},
+        mentions=("art. 16(2)", "general public"),
+    ),
+    Case(
+        "surgical_mask_without_evidence_france_fails",
+        lot("medical_mask", "CN_YY0469"),
+        "FR",
+        export_date=date(2020, 3, 25),
+        arrival_date=date(2020, 4, 5),
+        result=RESULT_FAIL,
+        findings={"EU-MEDICAL-MASK": "fail"},
+        absent=("IT-ADM-WHITELIST",),
+    ),
+    Case(
+        "korea_1st_class_respirator_for_us_on_exhibit_1_warns",
+        lot(
+            "respirator_nonmedical",
+            "KR_1ST_CLASS",
+            "fda_eua",
+            "export_declaration",
+            manufacturer_whitelisted=True,
+        ),
+        "US",
+        **MAY_2020,
+        result=RESULT_WARN,
+        findings={"US-RESPIRATOR": "warn"},
+        mentions=("Exhibit 1",),
     ),
     # China, export side: Announcements No. 5, No. 12 and GACC No. 53
     Case(
@@ -697,79 +822,230 @@ def _edited(ruleset, rule_id, edit):
     return rules
 
 
+def _path(ruleset, rule_id, field):
+    index = next(i for i, rule in enumerate(ruleset["rules"]) if rule["id"] == rule_id)
+    return f"rules[{index}].{field}: "
+
+
+# (rule id, edit, path below the rule, words the message must contain)
+INVALID_RULES = [
+    ("CN-ANN5-NMPA", lambda r: r.update(kind="export_ban"), "kind", "export_requirement"),
+    ("CN-ANN5-NMPA", lambda r: r.pop("kind"), "kind", "kind"),
+    ("CN-ANN5-NMPA", lambda r: r.pop("source"), "source", "Field required"),
+    ("CN-ANN5-NMPA", lambda r: r.pop("message_zh"), "message_zh", "Field required"),
+    ("CN-ANN5-NMPA", lambda r: r.update(effective_from="2020-04-31"), "effective_from", "date"),
+    ("CN-ANN5-NMPA", lambda r: r.update(effective_from=None), "effective_from", "date"),
+    ("CN-ANN5-NMPA", lambda r: r.update(effective_from=20200401), "effective_from", "date"),
+    ("CN-ANN5-NMPA", lambda r: r.update(effective_to="2020-03-01"), "effective_to", "before"),
+    ("CN-ANN5-NMPA", lambda r: r.update(severity="error"), "severity", "'fail'"),
+    ("CN-ANN5-NMPA", lambda r: r.update(source_status="NF"), "source_status", "'I'"),
+    ("CN-ANN5-NMPA", lambda r: r.update(title=["a", "list"]), "title", "text"),
+    ("CN-ANN5-NMPA", lambda r: r.update(message="{lot_number} failed"), "message", "lot_number"),
+    ("CN-ANN5-NMPA", lambda r: r.update(message_zh="Not Chinese"), "message_zh", "Chinese"),
+    ("CN-ANN5-NMPA", lambda r: r.update(colour="red"), "colour", "Extra inputs"),
+    ("CN-ANN5-NMPA", lambda r: r["applies_to"].update(side="destination"), "applies_to.side", ""),
+    (
+        "CN-ANN5-NMPA",
+        lambda r: r["applies_to"].update(categories=["masks"]),
+        "applies_to.categories[0]",
+        "respirator_nonmedical",
+    ),
+    (
+        "EU-RESPIRATOR",
+        lambda r: r["applies_to"].update(countries=["XX"]),
+        "applies_to.countries[0]",
+        "unknown country",
+    ),
+    (
+        "EU-RESPIRATOR",
+        lambda r: r["params"]["routes"][0].update(standards=["EN_999"]),
+        "params.routes[0].standards[0]",
+        "unknown standard 'EN_999'",
+    ),
+    (
+        "EU-RESPIRATOR",
+        lambda r: r["params"]["routes"][1].update(groups=["n95ish"]),
+        "params.routes[1].groups[0]",
+        "unknown group",
+    ),
+    (
+        "EU-RESPIRATOR",
+        lambda r: r["params"]["routes"][0].update(attachments_all=["invoice"]),
+        "params.routes[0].attachments_all[0]",
+        "ce_certificate",
+    ),
+    (
+        "EU-RESPIRATOR",
+        lambda r: r["params"]["routes"][1].update(effective_to="2019-01-01"),
+        "params.routes[1].effective_to",
+        "before",
+    ),
+    (
+        "EU-RESPIRATOR",
+        lambda r: r["params"]["routes"][1].update(whitelisted="yes"),
+        "params.routes[1].whitelisted",
+        "boolean",
+    ),
+    (
+        "EU-RESPIRATOR",
+        lambda r: r["params"]["routes"][1].pop("message_zh"),
+        "params.routes[1].message_zh",
+        "required",
+    ),
+    (
+        "EU-RESPIRATOR",
+        lambda r: r["params"]["routes"][1].update(title_zh="Temporary admission"),
+        "params.routes[1].title_zh",
+        "Chinese",
+    ),
+    (
+        "EU-RESPIRATOR",
+        lambda r: r["params"]["routes"][0].update(categories=["gloves"]),
+        "params.routes[0].categories",
+        "outside",
+    ),
+    ("EU-RESPIRATOR", lambda r: r["params"].update(routes=[]), "params.routes", "at least 1"),
+    ("SHELF-SHORT-AT-ARRIVAL", lambda r: r["params"].update(check="soon"), "params.check", ""),
+    (
+        "SHELF-SHORT-AT-ARRIVAL",
+        lambda r: r["params"].update(default_min_days="a year"),
+        "params.default_min_days",
+        "integer",
+    ),
+    (
+        "SHELF-SHORT-AT-ARRIVAL",
+        lambda r: r["params"].update(short_life_fraction=2),
+        "params.short_life_fraction",
+        "(0, 1]",
+    ),
+    (
+        "CN-GACC53-INSPECTION",
+        lambda r: r["params"]["codes"].update({"6307.90": {"label": "x", "label_zh": "口罩"}}),
+        "params.codes.6307.90",
+        "10-digit",
+    ),
+    (
+        "DOC-STANDARD-EVIDENCE",
+        lambda r: r["params"].update(minimum=2),
+        "params.minimum",
+        "Extra inputs",
+    ),
+    ("DOC-STANDARD-EVIDENCE", lambda r: r["params"].pop("any_of"), "params.all_of", "any_of"),
+    ("DEST-UNPROFILED", lambda r: r["params"].update(check="x"), "params.check", "Extra inputs"),
+]
+
+
 @pytest.mark.parametrize(
-    ("rule_id", "edit", "field"),
-    [
-        ("CN-ANN5-NMPA", lambda r: r.update(kind="export_ban"), "kind"),
-        ("CN-ANN5-NMPA", lambda r: r.pop("source"), "source"),
-        ("CN-ANN5-NMPA", lambda r: r.update(effective_from="2020-04-31"), "effective_from"),
-        ("CN-ANN5-NMPA", lambda r: r.update(effective_from=None), "effective_from"),
-        ("CN-ANN5-NMPA", lambda r: r.update(effective_to="2020-03-01"), "effective_to"),
-        ("CN-ANN5-NMPA", lambda r: r.update(severity="error"), "severity"),
-        ("CN-ANN5-NMPA", lambda r: r.update(source_status="NF"), "source_status"),
-        ("CN-ANN5-NMPA", lambda r: r.update(message="{lot_number} failed"), "message"),
-        ("CN-ANN5-NMPA", lambda r: r.update(message_zh="Not Chinese"), "message_zh"),
-        ("CN-ANN5-NMPA", lambda r: r.update(colour="red"), "colour"),
-        ("CN-ANN5-NMPA", lambda r: r["applies_to"].update(side="destination"), "applies_to.side"),
-        (
-            "CN-ANN5-NMPA",
-            lambda r: r["applies_to"].update(categories=["masks"]),
-            "applies_to.categories",
-        ),
-        (
-            "EU-RESPIRATOR",
-            lambda r: r["applies_to"].update(countries=["XX"]),
-            "applies_to.countries",
-        ),
-        (
-            "EU-RESPIRATOR",
-            lambda r: r["params"]["routes"][0].update(standards=["EN_999"]),
-            "params.routes[0].standards",
-        ),
-        (
-            "EU-RESPIRATOR",
-            lambda r: r["params"]["routes"][1].update(groups=["n95ish"]),
-            "params.routes[1].groups",
-        ),
-        (
-            "EU-RESPIRATOR",
-            lambda r: r["params"]["routes"][0].update(attachments_all=["invoice"]),
-            "params.routes[0].attachments_all",
-        ),
-        (
-            "EU-RESPIRATOR",
-            lambda r: r["params"]["routes"][1].update(effective_to="2019-01-01"),
-            "params.routes[1].effective_to",
-        ),
-        ("EU-RESPIRATOR", lambda r: r["params"].update(routes=[]), "params.routes"),
-        ("SHELF-SHORT-AT-ARRIVAL", lambda r: r["params"].update(check="soon"), "params.check"),
-        (
-            "SHELF-SHORT-AT-ARRIVAL",
-            lambda r: r["params"].update(default_min_days="a year"),
-            "params.default_min_days",
-        ),
-        (
-            "CN-GACC53-INSPECTION",
-            lambda r: r["params"]["codes"].update({"6307.90": {}}),
-            "params.codes",
-        ),
-        ("DOC-STANDARD-EVIDENCE", lambda r: r["params"].update(minimum=2), "params.minimum"),
-    ],
-    ids=lambda value: value if isinstance(value, str) else "",
+    ("rule_id", "edit", "field", "words"),
+    INVALID_RULES,
+    ids=[f"{case[0]}:{case[2]}:{n}" for n, case in enumerate(INVALID_RULES)],
 )
-def test_invalid_rules_are_rejected_naming_rule_and_field(ruleset, catalogue, rule_id, edit, field):
+def test_invalid_rules_are_refused_naming_their_path(
+    ruleset, catalogue, rule_id, edit, field, words
+):
     rules = _edited(ruleset, rule_id, edit)
     with pytest.raises(ValueError) as excinfo:
         RuleBook.from_data(version="test", rules=rules, catalogue=catalogue)
-    assert f"rule {rule_id!r}" in str(excinfo.value)
-    assert f"field {field!r}" in str(excinfo.value)
+    message = str(excinfo.value)
+    line = next(
+        (line for line in message.splitlines() if _path(ruleset, rule_id, field) in line), ""
+    )
+    assert line, message
+    assert words in line and f"(rule {rule_id!r})" in line, message
+
+
+def test_the_loader_refuses_a_rule_set_file_naming_the_path(tmp_path, ruleset, catalogue):
+    data = copy.deepcopy(ruleset)
+    data["rules"][2]["colour"] = "red"  # unknown key
+    data["rules"][3]["effective_from"] = ["2020"]  # wrong type
+    del data["rules"][4]["message_zh"]  # missing Chinese message
+    data["surprise"] = True
+    path = tmp_path / "2099.1.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DataError) as excinfo:
+        load_ruleset_file(path, catalogue)
+    problems = excinfo.value.problems
+    assert any(p.startswith("2099.1.yaml: rules[2].colour: Extra inputs") for p in problems)
+    assert any(p.startswith("2099.1.yaml: rules[3].effective_from: ") for p in problems)
+    assert any(p.startswith("2099.1.yaml: rules[4].message_zh: Field required") for p in problems)
+    assert any(p.startswith("2099.1.yaml: surprise: Extra inputs") for p in problems)
+    with pytest.raises(DataError, match=r"rules\[4\]\.message_zh"):
+        load_rulebook(path, catalogue)
+
+
+def test_the_shipped_rule_set_files_are_valid(catalogue):
+    for path in ruleset_files():
+        assert load_ruleset_file(path, catalogue)["rules"]
+
+
+def test_a_rule_list_that_is_not_a_list_is_refused(catalogue):
+    with pytest.raises(DataError, match="rules: Input should be a valid list"):
+        validate_rules({"id": "X"}, catalogue)
 
 
 def test_duplicate_rule_ids_are_rejected(ruleset, catalogue):
     rules = copy.deepcopy(ruleset["rules"])
     rules.append(copy.deepcopy(rules[0]))
-    with pytest.raises(ValueError, match="duplicate rule id"):
+    with pytest.raises(ValueError, match=rf"rules\[{len(rules) - 1}\]\.id: duplicate rule id"):
         validate_rules(rules, catalogue)
+
+
+# --------------------------------------------------------------------------- catalogue file
+
+
+def _catalogue_data():
+    return yaml.safe_load(STANDARDS_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("edit", "path"),
+    [
+        (lambda d: d["standards"][0].update(colour="red"), "standards[0].colour: Extra inputs"),
+        (lambda d: d["standards"][1].update(category="gloves"), "standards[1].category: "),
+        (lambda d: d["standards"][2].update(category=["masks"]), "standards[2].category[0]: "),
+        (lambda d: d["standards"][3].pop("source"), "standards[3].source: Field required"),
+        (lambda d: d["categories"]["gloves"].pop("label_zh"), "categories.gloves.label_zh: Field"),
+        (
+            lambda d: d["categories"]["gloves"].update(label_zh="gloves"),
+            "categories.gloves.label_zh: must be written in Chinese",
+        ),
+        (lambda d: d["categories"]["gloves"].update(cn=None), "categories.gloves.cn: required"),
+        (lambda d: d["categories"].pop("gloves"), "categories: missing gloves"),
+        (lambda d: d["attachment_kinds"].pop("photo"), "attachment_kinds: missing photo"),
+        (
+            lambda d: d["attachment_kinds"].update(invoice={"label": "x", "label_zh": "发票"}),
+            "attachment_kinds.invoice: ",
+        ),
+        (
+            lambda d: d["countries"]["IT"].update(min_shelf_life_days="365"),
+            "countries.IT.min_shelf_life_days: ",
+        ),
+        (lambda d: d["countries"].update(ITA=d["countries"]["IT"]), "countries.ITA: must be"),
+        (
+            lambda d: d["equivalences"][0]["members"].append("EN_999"),
+            "equivalences[0].members[6]: unknown standard 'EN_999'",
+        ),
+    ],
+)
+def test_an_invalid_catalogue_is_refused_naming_the_path(tmp_path, edit, path):
+    data = _catalogue_data()
+    edit(data)
+    file = tmp_path / "standards.yaml"
+    file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DataError) as excinfo:
+        load_catalogue(file)
+    assert any(p.startswith(f"standards.yaml: {path}") for p in excinfo.value.problems), str(
+        excinfo.value
+    )
+
+
+def test_the_vocabularies_are_those_of_sfiec_choices(catalogue):
+    assert CATEGORIES == tuple(Category.values)
+    assert ATTACHMENT_KINDS == tuple(AttachmentKind.values)
+    assert set(catalogue.hs_codes) == set(Category.values)
+    assert set(catalogue.attachment_kinds) == set(AttachmentKind.values)
+    source = (PROJECT_ROOT / "compliance" / "catalogue.py").read_text(encoding="utf-8")
+    assert '"respirator_nonmedical"' not in source and '"ce_certificate"' not in source
 
 
 def test_rules_survive_a_json_round_trip(ruleset, catalogue, rulebook):
@@ -785,16 +1061,51 @@ def test_rules_survive_a_json_round_trip(ruleset, catalogue, rulebook):
 # --------------------------------------------------------------------------- the data
 
 
-def test_shipped_rule_set_is_version_2020_1_and_every_rule_is_sourced(ruleset):
-    assert [path.name for path in ruleset_files()][0] == "2020.1.yaml"
-    assert ruleset["version"] == "2020.1"
+@pytest.mark.parametrize("path", ruleset_files(), ids=lambda path: path.name)
+def test_shipped_rule_sets_are_versioned_by_file_and_every_rule_is_sourced(path, catalogue):
+    data = load_ruleset_file(path, catalogue)
+    assert data["version"] == path.stem
     kinds_used = set()
-    for rule in ruleset["rules"]:
+    for rule in data["rules"]:
         kinds_used.add(rule["kind"])
         assert "effective_from" in rule and "effective_to" in rule
         if rule["source_status"] != "I":
             assert "http" in rule["source"] and "S" in rule["source"], rule["id"]
     assert kinds_used == set(RULE_KINDS)
+
+
+def test_the_versions_shipped_are_2020_1_and_2020_2(rulebook):
+    assert [path.name for path in ruleset_files()] == ["2020.1.yaml", "2020.2.yaml"]
+    assert rulebook.version == "2020.2"
+
+
+TEMPORARY_ADMISSION = ("rec2020_403", "it_dl18_art15_inail", "it_dl18_art15_iss")
+
+
+def test_every_temporary_admission_route_asks_for_the_same_evidence(ruleset):
+    """Recommendation (EU) 2020/403 and DL 18/2020 art. 15 accept a test report or the
+    registration or approval of the declared standard, whatever the category."""
+    evidence = set()
+    routes = []
+    for rule in ruleset["rules"]:
+        for route in rule["params"].get("routes", ()):
+            if route["id"] in TEMPORARY_ADMISSION:
+                routes.append((rule["id"], route["id"]))
+                assert "attachments_all" not in route, (rule["id"], route["id"])
+                evidence.add(frozenset(route["attachments_any"]))
+    assert len(routes) == 8
+    assert evidence == {
+        frozenset({"test_report", "nmpa_registration", "niosh_approval", "mfds_approval"})
+    }
+
+
+def test_the_2020_1_rule_set_still_fails_the_surgical_mask_it_did(catalogue):
+    """Checks made under 2020.1 keep meaning what they said: the fix is a new version."""
+    old = load_rulebook(ruleset_files()[0], catalogue)
+    assert old.version == "2020.1"
+    evaluation = old.evaluate(YY0469_NMPA, country="IT", **MAY_2020)
+    assert evaluation.result == RESULT_FAIL
+    assert {f.rule: f.severity for f in evaluation.findings}["EU-MEDICAL-MASK"] == "fail"
 
 
 def test_catalogue_has_every_standard_of_the_brief(catalogue):
@@ -855,16 +1166,42 @@ def test_catalogue_labels_every_attachment_kind_and_profiles_eu_members(catalogu
     assert "JP" not in catalogue.countries
 
 
-def test_engine_and_catalogue_do_not_import_django():
-    for name in ("engine.py", "catalogue.py"):
-        tree = ast.parse((PROJECT_ROOT / "compliance" / name).read_text(encoding="utf-8"))
-        imported = {
-            alias.name
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Import)
-            for alias in node.names
-        } | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-        assert not any(module and module.startswith("django") for module in imported), name
+ENGINE_MODULES = [
+    "datafile.py",
+    "catalogue.py",
+    *(f"engine/{p.name}" for p in (PROJECT_ROOT / "compliance" / "engine").glob("*.py")),
+]
+
+
+@pytest.mark.parametrize("name", ENGINE_MODULES)
+def test_engine_and_catalogue_do_not_import_django(name):
+    """They read the shared vocabularies (sfiec.choices) and nothing else of Django."""
+    tree = ast.parse((PROJECT_ROOT / "compliance" / name).read_text(encoding="utf-8"))
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not any(module and module.startswith("django") for module in imported), name
+    assert not any(
+        module and module.startswith("sfiec") and module != "sfiec.choices" for module in imported
+    )
+
+
+def test_engine_runs_without_django_settings():
+    script = (
+        "import datetime as dt; from compliance.engine import LotFacts, load_rulebook; "
+        "book = load_rulebook(); "
+        "print(book.evaluate(LotFacts('gloves', None, None, None, frozenset()), country='IT', "
+        "export_date=dt.date(2020, 5, 1), arrival_date=dt.date(2020, 5, 9)).result)"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "fail"
 
 
 def test_evaluations_are_immutable(rulebook):
@@ -872,3 +1209,13 @@ def test_evaluations_are_immutable(rulebook):
     assert isinstance(evaluation, Evaluation)
     with pytest.raises(AttributeError):
         evaluation.result = RESULT_PASS  # type: ignore[misc]
+
+
+def test_every_placeholder_the_schema_allows_has_a_value():
+    from compliance.engine import kinds, schema
+
+    assert set(kinds._PLACEHOLDER_VALUES) == schema.BASE_PLACEHOLDERS
+    assert set(kinds.CHECKS) | {"export_requirement", "destination_accepts"} | {
+        "unprofiled_country",
+        "destination_unruled",
+    } == set(RULE_KINDS)

@@ -104,7 +104,7 @@ def test_intake_enqueues_the_compliance_check_and_a_worker_runs_it(worker, coord
     )
     check = ComplianceCheck.objects.get(lot=lot, is_current=True)
     assert check.country == "KR" and check.result in ("pass", "warn", "fail")
-    assert check.rule_set.version == "2020.1"
+    assert check.rule_set.version == "2020.2"
 
 
 def _drain(process) -> str:
