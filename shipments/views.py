@@ -1,6 +1,6 @@
 """The staff shipment workspace: list, create, plan, allocate, move and track shipments.
 
-Any staff member reads every page; logistics officers and managers write (``role_required``
+Any staff member reads every page; logistics officers and managers write (``action_required``
 answers 403 to anyone else, anonymous users go to the login page). State changes go through
 ``shipments.services`` and ``shipments.tracking``; their refusals are shown beside the form.
 """
@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from donations.models import MaterialLot
 from partners.models import SisterCity
-from sfiec.decorators import role_required, staff_required
+from sfiec.decorators import action_required, staff_required
 from sfiec.exceptions import DomainError
-from sfiec.roles import Role, user_has_role
+from sfiec.roles import user_may
 
 from . import selectors, services, tracking
 from .forms import (
@@ -39,7 +39,6 @@ from .workflows import CANCELLABLE, EDITABLE_STATUSES, SHIPMENT_WORKFLOW
 
 DOCUMENTS_INCLUDE = "shipments/includes/documents.html"
 DOCUMENTS_SLOT = "shipments/includes/documents_slot.html"
-WRITERS = (Role.LOGISTICS,)  # and managers, who hold every role
 PAGE_SIZE = 25
 
 
@@ -87,12 +86,12 @@ def shipment_list(request):
             "filters": filters,
             "page": page,
             "query": query.urlencode(),
-            "can_write": user_has_role(request.user, *WRITERS),
+            "can_write": user_may(request.user, "shipment.plan"),
         },
     )
 
 
-@role_required(*WRITERS)
+@action_required("shipment.plan")
 @require_http_methods(["GET", "POST"])
 def shipment_create(request):
     """Logistics officers: open a draft shipment to a sister city (chosen first, in the URL)."""
@@ -117,7 +116,7 @@ def shipment_create(request):
     return render(request, "shipments/shipment_create.html", {"city": city, "form": form})
 
 
-@role_required(*WRITERS)
+@action_required("shipment.plan")
 @require_http_methods(["GET", "POST"])
 def shipment_edit(request, reference):
     """Logistics officers: change mode, carrier, dates and freight until the goods leave."""
@@ -165,7 +164,7 @@ def _url_or_empty(name: str, *args) -> str:
 
 def _detail(request, shipment, *, line_form=None, line_lot=None, move_form=None, status=200):
     """Render the shipment page; a refused POST passes its bound form to show the errors."""
-    can_write = user_has_role(request.user, *WRITERS)
+    can_write = user_may(request.user, "shipment.transition")
     is_draft = shipment.status in EDITABLE_STATUSES
     search = LotSearchForm(request.GET or None)
     q = search.cleaned_data["q"] if search.is_valid() else request.POST.get("q", "")
@@ -222,7 +221,7 @@ def shipment_detail(request, reference):
     return _detail(request, _shipment_or_404(reference))
 
 
-@role_required(*WRITERS)
+@action_required("shipment.allocate")
 @require_POST
 def shipment_line_add(request, reference):
     """Logistics officers: allocate part of an available lot, in cartons, to a draft shipment."""
@@ -254,7 +253,7 @@ def shipment_line_add(request, reference):
     return _detail(request, shipment, line_form=form, line_lot=lot, status=_refused(form))
 
 
-@role_required(*WRITERS)
+@action_required("shipment.deallocate")
 @require_POST
 def shipment_line_remove(request, reference, line_id):
     """Logistics officers: take a line off a draft shipment; its units become available again."""
@@ -269,7 +268,7 @@ def shipment_line_remove(request, reference, line_id):
     return redirect("shipments:detail", reference=reference)
 
 
-@role_required(*WRITERS)
+@action_required("shipment.transition")
 @require_POST
 def shipment_move(request, reference):
     """Logistics officers: move the shipment to another status; each move is a tracking event."""
@@ -298,7 +297,7 @@ def shipment_move(request, reference):
     return _detail(request, shipment, move_form=form, status=_refused(form))
 
 
-@role_required(*WRITERS)
+@action_required("shipment.transition")
 @require_POST
 def tracking_token_create(request, reference):
     """Logistics officers: make a tracking token for this shipment; its secret is shown once."""
@@ -326,7 +325,7 @@ def tracking_token_create(request, reference):
     return response
 
 
-@role_required(*WRITERS)
+@action_required("shipment.transition")
 @require_POST
 def tracking_token_revoke(request, reference, token_id):
     """Logistics officers: revoke a tracking token of this shipment at once."""

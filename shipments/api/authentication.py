@@ -4,8 +4,9 @@ from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from sfiec.roles import user_is_staff_member
 from shipments import tracking
 from shipments.models import TrackingToken
 
@@ -36,6 +37,13 @@ class TrackingTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Bearer realm="tracking"'
+
+
+class StaffReads(BasePermission):
+    """Any staff member may read (viewers included); writing needs another permission."""
+
+    def has_permission(self, request, view):
+        return request.method in SAFE_METHODS and user_is_staff_member(request.user)
 
 
 class TrackingTokenForShipment(BasePermission):

@@ -4,10 +4,13 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from sfiec.api.permissions import staff_with_roles
-from sfiec.roles import Role
+from sfiec.api.permissions import ActionPermission, may
 from shipments import selectors, services
-from shipments.api.authentication import TrackingTokenAuthentication, TrackingTokenForShipment
+from shipments.api.authentication import (
+    StaffReads,
+    TrackingTokenAuthentication,
+    TrackingTokenForShipment,
+)
 from shipments.api.serializers import (
     AllocateSerializer,
     ShipmentLineSerializer,
@@ -28,7 +31,14 @@ class ShipmentViewSet(
 ):
     """Shipments. Any staff member reads; logistics officers (and managers) plan and move them."""
 
-    permission_classes = [staff_with_roles(Role.LOGISTICS)]
+    permission_classes = [ActionPermission]
+    action_permissions = {
+        "create": "shipment.plan",
+        "update": "shipment.plan",
+        "partial_update": "shipment.plan",
+        "allocate": "shipment.allocate",
+        "transition": "shipment.transition",
+    }
     filterset_fields = ["status", "city", "mode", "carrier"]
     search_fields = ["reference", "carrier_reference", "consignee__name"]
     ordering_fields = ["created_at", "planned_departure_on", "expected_arrival_on", "freight_cost"]
@@ -128,7 +138,7 @@ class ShipmentViewSet(
             SessionAuthentication,
             TokenAuthentication,
         ],
-        permission_classes=[staff_with_roles(Role.LOGISTICS) | TrackingTokenForShipment],
+        permission_classes=[StaffReads | may("shipment.transition") | TrackingTokenForShipment],
     )
     def events(self, request, pk=None):
         """The shipment's timeline, oldest first. Staff read it; logistics officers, or a

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from shipments import services
 from shipments.models import Shipment, ShipmentLine, TrackingEvent
@@ -532,3 +533,25 @@ def test_the_receipt_and_its_evidence_are_shown_read_only(
     assert "Giulia Rossi" in section and "2026-12-24" in section
     assert "ricevuta-firmata.pdf" in section and "The stamp is missing." in section
     assert "<form" not in section
+
+
+def test_an_event_dated_before_the_previous_one_is_refused_beside_its_time(
+    client, login, logistics_officer, shipment
+):
+    login(logistics_officer)
+    earlier = shipment.events.get().occurred_at - dt.timedelta(days=1)
+    response = client.post(
+        reverse("shipments:move", args=[shipment.reference]),
+        {
+            "target": "cancelled",
+            "note": "flight cancelled",
+            "occurred_at": timezone.localtime(earlier).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert response.status_code == 409
+    form = re.search(
+        r'<form[^>]*class="form move move-cancelled[^"]*".*?</form>', response.text, re.S
+    ).group(0)
+    assert re.search(r'id="id_cancelled_occurred_at_error">[^<]*before', form)
+    shipment.refresh_from_db()
+    assert shipment.status == "draft"
