@@ -10,7 +10,7 @@ urlpatterns = [
     path("staff/shipments/<str:reference>/edit/", views.shipment_edit, name="edit"),
     path("staff/shipments/<str:reference>/lines/", views.shipment_line_add, name="line-add"),
     path(
-        "staff/shipments/<str:reference>/lines/<int:line_id>/remove/",
+        "staff/shipments/<str:reference>/lines/<int:pk>/remove/",
         views.shipment_line_remove,
         name="line-remove",
     ),
@@ -21,7 +21,7 @@ urlpatterns = [
         name="token-create",
     ),
     path(
-        "staff/shipments/<str:reference>/tracking-tokens/<int:token_id>/revoke/",
+        "staff/shipments/<str:reference>/tracking-tokens/<int:pk>/revoke/",
         views.tracking_token_revoke,
         name="token-revoke",
     ),

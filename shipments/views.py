@@ -255,10 +255,10 @@ def shipment_line_add(request, reference):
 
 @action_required("shipment.deallocate")
 @require_POST
-def shipment_line_remove(request, reference, line_id):
+def shipment_line_remove(request, reference, pk):
     """Logistics officers: take a line off a draft shipment; its units become available again."""
     shipment = _shipment_or_404(reference)
-    line = get_object_or_404(ShipmentLine, pk=line_id, shipment=shipment, released_at=None)
+    line = get_object_or_404(ShipmentLine, pk=pk, shipment=shipment, released_at=None)
     try:
         services.shipment_deallocate(line=line, actor=request.user)
     except DomainError as error:
@@ -327,10 +327,10 @@ def tracking_token_create(request, reference):
 
 @action_required("shipment.transition")
 @require_POST
-def tracking_token_revoke(request, reference, token_id):
+def tracking_token_revoke(request, reference, pk):
     """Logistics officers: revoke a tracking token of this shipment at once."""
     shipment = _shipment_or_404(reference)
-    token = get_object_or_404(TrackingToken, pk=token_id, shipment=shipment)
+    token = get_object_or_404(TrackingToken, pk=pk, shipment=shipment)
     tracking.tracking_token_revoke(token=token, actor=request.user)
     messages.success(request, _("Tracking token “%s” revoked.") % token.label)
     return redirect("shipments:detail", reference=reference)

@@ -1,8 +1,8 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from sfiec.api.permissions import ActionPermission, may
 from shipments import selectors, services
@@ -135,8 +135,7 @@ class ShipmentViewSet(
         methods=["get", "post"],
         authentication_classes=[
             TrackingTokenAuthentication,
-            SessionAuthentication,
-            TokenAuthentication,
+            *api_settings.DEFAULT_AUTHENTICATION_CLASSES,
         ],
         permission_classes=[StaffReads | may("shipment.transition") | TrackingTokenForShipment],
     )
