@@ -146,7 +146,11 @@ class ShipmentLineAdmin(RoleAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             obj.save(update_fields=["cartons"])
             return
         line = services.shipment_allocate(
-            shipment=obj.shipment, lot=obj.lot, quantity=obj.quantity, actor=request.user
+            shipment=obj.shipment,
+            lot=obj.lot,
+            quantity=obj.quantity,
+            cartons=obj.cartons,
+            actor=request.user,
         )
         obj.pk = line.pk
 

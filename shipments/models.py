@@ -27,8 +27,17 @@ def public_token_new() -> str:
     return secrets.token_urlsafe(16)
 
 
+class FreightPayer(models.TextChoices):
+    FOUNDATION = "foundation", _("the foundation")
+    DONOR = "donor", _("the donor")
+    RECIPIENT = "recipient", _("the recipient")
+    CARRIER = "carrier", _("the carrier (free of charge)")
+    OTHER = "other", _("another sponsor")
+
+
 class Shipment(models.Model):
     Status = ShipmentStatus
+    FreightPayer = FreightPayer
 
     class Mode(models.TextChoices):
         AIR = "air", _("air freight")
@@ -65,6 +74,12 @@ class Shipment(models.Model):
     carrier_reference = models.CharField(
         _("AWB / B/L number"), max_length=64, blank=True, db_index=True
     )
+    transport_number = models.CharField(
+        _("flight or vessel"),
+        max_length=64,
+        blank=True,
+        help_text=_("Flight number, or vessel name and voyage."),
+    )
     gross_weight_kg = models.DecimalField(
         _("gross weight (kg)"), max_digits=10, decimal_places=2, default=0
     )
@@ -75,6 +90,12 @@ class Shipment(models.Model):
         _("freight cost"), max_digits=12, decimal_places=2, default=0
     )
     freight_currency = models.CharField(max_length=3, choices=CURRENCIES, default="CNY")
+    freight_paid_by = models.CharField(
+        _("freight paid by"),
+        max_length=12,
+        choices=FreightPayer.choices,
+        default=FreightPayer.FOUNDATION,
+    )
     planned_departure_on = models.DateField(_("planned departure"), null=True, blank=True)
     expected_arrival_on = models.DateField(_("expected arrival"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -398,3 +419,47 @@ class DistributionLine(models.Model):
 
     def __str__(self):
         return f"{self.institution}: {self.quantity}"
+
+
+class TrackingTokenQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at=None, expires_at__gt=timezone.now())
+
+
+class TrackingToken(models.Model):
+    """A secret that lets a carrier or partner system push tracking events for one shipment.
+
+    Only a SHA-256 digest of the secret is stored; the secret is shown once, when created.
+    """
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_tokens")
+    label = models.CharField(
+        _("label"), max_length=120, help_text=_("Who uses it, e.g. the carrier's system.")
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=12, editable=False, help_text=_("The first characters, to recognise it.")
+    )
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TrackingTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("tracking token")
+
+    def __str__(self):
+        return f"{self.shipment}: {self.label} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

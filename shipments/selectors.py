@@ -1,12 +1,21 @@
 import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
+from compliance.models import ComplianceCheck
 from compliance.selectors import lots_blockers
 from compliance.services import DEFAULT_TRANSIT_DAYS
+from donations.models import MaterialLot
 
-from .models import Shipment, ShipmentLine
+from .models import ReceiptEvidence, ReceiptRequest, Shipment, ShipmentLine, TrackingEvent
+
+KG = Decimal("0.01")
+M3 = Decimal("0.001")
+LOT_SEARCH_LIMIT = 20
 
 
 def shipment_list() -> QuerySet[Shipment]:
@@ -52,3 +61,183 @@ def shipment_blockers(shipment: Shipment) -> list[dict]:
         arrival_date=arrival,
     )
     return [{**by_lot[lot_id], "line": pk} for pk, lot_id in lines if lot_id in by_lot]
+
+
+def shipment_overview() -> QuerySet[Shipment]:
+    """Shipments for the staff list page: one query, units and line counts annotated."""
+    active = Q(lines__released_at=None)
+    return (
+        Shipment.objects.select_related("city", "consignee", "carrier")
+        .annotate(
+            line_count=Count("lines", filter=active),
+            units=Sum("lines__quantity", filter=active),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def shipment_get_by_reference(*, reference: str) -> Shipment | None:
+    """One shipment with its parties, or None."""
+    return (
+        Shipment.objects.select_related(
+            "city", "consignee", "consignee_contact", "carrier", "created_by"
+        )
+        .filter(reference=reference)
+        .first()
+    )
+
+
+def shipment_events(*, shipment: Shipment) -> QuerySet[TrackingEvent]:
+    """The shipment's timeline in the order things happened (ties keep the recording order)."""
+    return (
+        TrackingEvent.objects.filter(shipment=shipment)
+        .select_related("recorded_by")
+        .order_by("occurred_at", "id")
+    )
+
+
+def _checks_by_lot(lot_ids, country: str) -> dict[int, ComplianceCheck]:
+    return {
+        check.lot_id: check
+        for check in ComplianceCheck.objects.filter(
+            lot_id__in=list(lot_ids), country=country, is_current=True
+        ).select_related("overridden_by")
+    }
+
+
+def _share(total: Decimal, part: int, whole: int) -> Decimal:
+    """A lot's weight or volume for ``part`` of its ``whole`` units."""
+    if not whole:
+        return Decimal(0)
+    return Decimal(total) * part / whole
+
+
+@dataclass
+class LineRow:
+    line: ShipmentLine
+    check: ComplianceCheck | None
+    gross_kg: Decimal
+    net_kg: Decimal
+    volume_m3: Decimal
+    value: Decimal
+
+
+@dataclass
+class Totals:
+    units: int = 0
+    cartons: int = 0
+    gross_kg: Decimal = Decimal(0)
+    net_kg: Decimal = Decimal(0)
+    volume_m3: Decimal = Decimal(0)
+    values: dict[str, Decimal] = field(default_factory=dict)
+
+
+def shipment_lines(*, shipment: Shipment) -> list[LineRow]:
+    """The active lines with their lot, donor, current check for the destination country, and
+    their share of the lot's weights, volume and declared value.
+
+    A lot's weights and volume are given for the quantity offered, so a line carries the same
+    share of them as of the units.
+    """
+    lines = list(
+        shipment.lines.filter(released_at=None)
+        .select_related("lot", "lot__offer__donor", "lot__standard")
+        .order_by("id")
+    )
+    checks = _checks_by_lot((line.lot_id for line in lines), shipment.city.country)
+    rows = []
+    for line in lines:
+        lot = line.lot
+        rows.append(
+            LineRow(
+                line=line,
+                check=checks.get(lot.pk),
+                gross_kg=_share(lot.gross_weight_kg, line.quantity, lot.quantity_offered),
+                net_kg=_share(lot.net_weight_kg, line.quantity, lot.quantity_offered),
+                volume_m3=_share(lot.volume_m3, line.quantity, lot.quantity_offered),
+                value=Decimal(lot.unit_value) * line.quantity,
+            )
+        )
+    return rows
+
+
+def shipment_totals(*, rows: list[LineRow]) -> Totals:
+    """Units, cartons, weights, volume and declared value (per currency) of the lines."""
+    totals = Totals()
+    values: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        totals.units += row.line.quantity
+        totals.cartons += row.line.cartons
+        totals.gross_kg += row.gross_kg
+        totals.net_kg += row.net_kg
+        totals.volume_m3 += row.volume_m3
+        values[row.line.lot.currency] += row.value
+    totals.gross_kg = totals.gross_kg.quantize(KG, ROUND_HALF_UP)
+    totals.net_kg = totals.net_kg.quantize(KG, ROUND_HALF_UP)
+    totals.volume_m3 = totals.volume_m3.quantize(M3, ROUND_HALF_UP)
+    totals.values = {code: value.quantize(KG, ROUND_HALF_UP) for code, value in values.items()}
+    return totals
+
+
+def shipment_cost_per_kg(*, shipment: Shipment, totals: Totals) -> Decimal | None:
+    """Freight cost per kilogram: of the chargeable weight when the carrier gave one, else of
+    the gross weight of the lines; None while there is no weight."""
+    weight = shipment.chargeable_weight_kg or totals.gross_kg
+    if not weight or not shipment.freight_cost:
+        return None
+    return (Decimal(shipment.freight_cost) / Decimal(weight)).quantize(KG, ROUND_HALF_UP)
+
+
+@dataclass
+class LotOption:
+    lot: MaterialLot
+    check: ComplianceCheck | None
+    is_for_city: bool
+
+
+def lots_allocatable(*, shipment: Shipment, q: str = "") -> list[LotOption]:
+    """Lots that could go on the shipment: received, not quarantined, with units available,
+    matching ``q`` in reference, product or donor. Lots meant for the shipment's city come
+    first; each carries its current check for the destination country."""
+    city = shipment.city
+    lots = MaterialLot.objects.allocatable().select_related("offer__donor", "standard")
+    q = q.strip()
+    if q:
+        lots = lots.filter(
+            Q(reference__icontains=q)
+            | Q(product__icontains=q)
+            | Q(manufacturer__icontains=q)
+            | Q(offer__donor__name__icontains=q)
+            | Q(offer__donor__name_zh__icontains=q)
+        )
+    lots = list(
+        lots.annotate(
+            for_city=Case(
+                When(Q(preferred_city=city) | Q(offer__preferred_city=city), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        ).order_by("-for_city", "reference")[:LOT_SEARCH_LIMIT]
+    )
+    checks = _checks_by_lot((lot.pk for lot in lots), city.country)
+    return [LotOption(lot, checks.get(lot.pk), bool(lot.for_city)) for lot in lots]
+
+
+def shipment_receipt(*, shipment: Shipment) -> tuple[ReceiptRequest | None, list]:
+    """The shipment's receipt request and its evidence, if one was sent."""
+    request = ReceiptRequest.objects.select_related("contact").filter(shipment=shipment).first()
+    if request is None:
+        return None, []
+    evidence = list(
+        ReceiptEvidence.objects.filter(request=request)
+        .select_related("verified_by")
+        .order_by("uploaded_at", "id")
+    )
+    return request, evidence
+
+
+def lot_cartons_for(*, lot: MaterialLot, quantity: int) -> int:
+    """Cartons holding ``quantity`` units of a lot, from its units per carton (else 0)."""
+    if not lot.units_per_carton:
+        return 0
+    return -(-quantity // lot.units_per_carton)

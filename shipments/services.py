@@ -40,10 +40,12 @@ SHIPMENT_FIELDS = (
     "mode",
     "carrier",
     "carrier_reference",
+    "transport_number",
     "gross_weight_kg",
     "chargeable_weight_kg",
     "freight_cost",
     "freight_currency",
+    "freight_paid_by",
     "planned_departure_on",
     "expected_arrival_on",
     "notes",
@@ -157,15 +159,19 @@ def shipment_checks_enqueue(*, shipment_id: int) -> None:
 
 
 def shipment_allocate(
-    *, shipment: Shipment, lot: MaterialLot, quantity: int, actor
+    *, shipment: Shipment, lot: MaterialLot, quantity: int, actor, cartons: int = 0
 ) -> ShipmentLine:
-    """Allocate ``quantity`` of a lot's available units to a draft shipment.
+    """Allocate ``quantity`` of a lot's available units, packed in ``cartons``, to a draft shipment.
+
+    Allocating a lot already on the shipment adds units and cartons to its line.
 
     The lot row is locked for the read-check-write, so concurrent allocations of the same lot
     are serialised; the ``lot_allocated_not_above_received`` constraint backs this up.
     """
     if quantity <= 0:
         raise DomainError(_("The quantity to allocate must be positive."))
+    if cartons < 0:
+        raise DomainError(_("The number of cartons cannot be negative."))
     try:
         with transaction.atomic():
             locked_shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
@@ -185,11 +191,14 @@ def shipment_allocate(
                     % {"available": locked_lot.quantity_available, "lot": lot, "asked": quantity}
                 )
             line, created = ShipmentLine.objects.get_or_create(
-                shipment=locked_shipment, lot=locked_lot, defaults={"quantity": quantity}
+                shipment=locked_shipment,
+                lot=locked_lot,
+                defaults={"quantity": quantity, "cartons": cartons},
             )
             if not created:
                 line.quantity = F("quantity") + quantity
-                line.save(update_fields=["quantity"])
+                line.cartons = F("cartons") + cartons
+                line.save(update_fields=["quantity", "cartons"])
                 line.refresh_from_db()
             MaterialLot.objects.filter(pk=lot.pk).update(
                 quantity_allocated=F("quantity_allocated") + quantity

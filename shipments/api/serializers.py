@@ -85,6 +85,14 @@ class ShipmentWriteSerializer(serializers.ModelSerializer):
 class AllocateSerializer(serializers.Serializer):
     lot = serializers.PrimaryKeyRelatedField(queryset=MaterialLot.objects.all())
     quantity = serializers.IntegerField(min_value=1, max_value=100_000_000)
+    cartons = serializers.IntegerField(
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Omitted: worked out from the lot's units per carton.",
+    )
 
 
 class TransitionSerializer(serializers.Serializer):

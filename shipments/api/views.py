@@ -2,15 +2,22 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
-from sfiec.api.permissions import ActionPermission
+from sfiec.api.permissions import ActionPermission, may
 from shipments import selectors, services
+from shipments.api.authentication import (
+    StaffReads,
+    TrackingTokenAuthentication,
+    TrackingTokenForShipment,
+)
 from shipments.api.documents import ShipmentDocumentsMixin
 from shipments.api.serializers import (
     AllocateSerializer,
     ShipmentLineSerializer,
     ShipmentSerializer,
     ShipmentWriteSerializer,
+    TrackingEventSerializer,
     TransitionSerializer,
 )
 from shipments.models import TrackingEvent
@@ -83,10 +90,15 @@ class ShipmentViewSet(
         shipment = self.get_object()
         serializer = AllocateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        cartons = data["cartons"]
+        if cartons is None:
+            cartons = selectors.lot_cartons_for(lot=data["lot"], quantity=data["quantity"])
         line = services.shipment_allocate(
             shipment=shipment,
-            lot=serializer.validated_data["lot"],
-            quantity=serializer.validated_data["quantity"],
+            lot=data["lot"],
+            quantity=data["quantity"],
+            cartons=cartons,
             actor=request.user,
         )
         return Response(ShipmentLineSerializer(line).data, status=status.HTTP_201_CREATED)
@@ -109,3 +121,53 @@ class ShipmentViewSet(
             source=TrackingEvent.Source.API,
         )
         return self._respond(shipment)
+
+    @extend_schema(
+        methods=["GET"],
+        responses=TrackingEventSerializer(many=True),
+        operation_id="shipment_events_list",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=TransitionSerializer,
+        responses={201: TrackingEventSerializer, 200: TrackingEventSerializer},
+        operation_id="shipment_events_create",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        authentication_classes=[
+            TrackingTokenAuthentication,
+            *api_settings.DEFAULT_AUTHENTICATION_CLASSES,
+        ],
+        permission_classes=[StaffReads | may("shipment.transition") | TrackingTokenForShipment],
+    )
+    def events(self, request, pk=None):
+        """The shipment's timeline, oldest first. Staff read it; logistics officers, or a
+        carrier holding this shipment's tracking token (``Authorization: Bearer trk_…``), add
+        an event, which moves the status (409 with the reason when the move is refused)."""
+        shipment = self.get_object()
+        if request.method == "GET":
+            events = selectors.shipment_events(shipment=shipment)
+            page = self.paginate_queryset(events)
+            return self.get_paginated_response(TrackingEventSerializer(page, many=True).data)
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        last_before = shipment.events.order_by("-id").values_list("id", flat=True).first()
+        services.shipment_transition(
+            shipment=shipment,
+            target=data["status"],
+            actor=request.user,
+            location=data["location"],
+            note=data["note"],
+            occurred_at=data["occurred_at"],
+            source=TrackingEvent.Source.API,
+        )
+        event = shipment.events.latest("id")
+        # A move the shipment already made (a carrier's retry) records nothing: 200, not 201.
+        created = event.pk != last_before
+        return Response(
+            TrackingEventSerializer(event).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

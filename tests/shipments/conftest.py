@@ -1,0 +1,37 @@
+"""Fixtures of the shipment workspace tests: a Milan shipment and lots ready to allocate."""
+
+import pytest
+
+from donations import services as donation_services
+from shipments import services
+from tests import factories
+
+
+@pytest.fixture
+def milan_consignee(db):
+    city = factories.SisterCityFactory()
+    consignee = factories.RecipientFactory(city=city, name="Ospedale Sacco")
+    factories.ContactFactory(organisation=consignee, name="Giulia Rossi")
+    return consignee
+
+
+@pytest.fixture
+def shipment(milan_consignee, logistics_officer):
+    return services.shipment_create(
+        city=milan_consignee.city, consignee=milan_consignee, created_by=logistics_officer
+    )
+
+
+@pytest.fixture
+def make_received_lot(db, coordinator):
+    """A lot received in full at the warehouse (10,000 units, 500 per carton by default)."""
+
+    def make(**values):
+        lot = factories.LotFactory(**values)
+        donation_services.offer_start_review(offer=lot.offer, actor=coordinator)
+        donation_services.offer_accept(offer=lot.offer, actor=coordinator)
+        return donation_services.lot_intake(
+            lot=lot, actor=coordinator, result="accepted", quantity_received=lot.quantity_offered
+        )
+
+    return make
