@@ -1,3 +1,4 @@
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import NamedTuple
@@ -154,7 +155,7 @@ def what_if_fixes(
             )
             if other_standard.evaluation.result != "fail":
                 fixes.append(_fix_standard(slug, titles, other_standard, catalogue, place))
-        fixes.sort(key=lambda fix: (fix["result"] == "fail", fix["effort"], fix["label"]))
+        fixes.sort(key=lambda fix: (fix["effort"], fix["result"] == "fail", fix["label"]))
 
     verdict, verdict_zh, state = _verdict(base, need, fixes, catalogue, place)
     category = catalogue.hs_codes[facts.category]
@@ -164,7 +165,7 @@ def what_if_fixes(
         "verdict": verdict,
         "verdict_zh": verdict_zh,
         "fixes": fixes,
-        "findings": [finding.as_dict() for finding in base.findings],
+        "findings": _plain_findings(base.findings, titles, catalogue),
         "rule_set_version": rule_set.version,
         "destination": place,
         "export_date": export_date,
@@ -198,12 +199,36 @@ def _place(city, country: str, catalogue) -> dict:
 def _standard_titles(catalogue) -> dict[str, tuple[str, str]]:
     """Each standard's title and Chinese title: the database rows, else the catalogue file."""
     titles = {
-        slug: (spec.title, spec.title_zh or spec.title)
+        slug: (_short(spec.title), spec.title_zh or _short(spec.title))
         for slug, spec in catalogue.standards.items()
     }
     for slug, title, title_zh in Standard.objects.values_list("slug", "title", "title_zh"):
-        titles[slug] = (title, title_zh or title)
+        titles[slug] = (_short(title), title_zh or _short(title))
     return titles
+
+
+def _short(title: str) -> str:
+    """``EN 149:2001+A1:2009 Respiratory protective devices`` without the subtitle."""
+    return title.split(" — ")[0].strip()
+
+
+def _plain_findings(findings, titles, catalogue) -> list[dict]:
+    """The engine's findings, each with ``text``/``text_zh``: its message with the codes of
+    standards and attachment kinds replaced by their names (the codes stay in ``message``)."""
+    names_en = {slug: title for slug, (title, _zh) in titles.items()}
+    names_zh = {slug: title_zh for slug, (_en, title_zh) in titles.items()}
+    for kind, labels in catalogue.attachment_kinds.items():
+        names_en[kind], names_zh[kind] = labels["label"], labels["label_zh"]
+    pattern = re.compile(
+        r"\b(" + "|".join(sorted(map(re.escape, names_en), key=len)[::-1]) + r")\b"
+    )
+    rows = []
+    for finding in findings:
+        row = finding.as_dict()
+        row["text"] = pattern.sub(lambda m: names_en[m.group(1)], finding.message)
+        row["text_zh"] = pattern.sub(lambda m: names_zh[m.group(1)], finding.message_zh)
+        rows.append(row)
+    return rows
 
 
 def _kind_labels(kind: str, catalogue) -> dict:

@@ -94,6 +94,11 @@ class EvaluateRequestSerializer(serializers.Serializer):
         return data
 
 
+class PlainFindingSerializer(FindingSerializer):
+    text = serializers.CharField(help_text="The message with codes replaced by names.")
+    text_zh = serializers.CharField()
+
+
 class KindLabelSerializer(serializers.Serializer):
     kind = serializers.CharField()
     label = serializers.CharField()
@@ -134,7 +139,7 @@ class EvaluateResponseSerializer(serializers.Serializer):
     verdict = serializers.CharField()
     verdict_zh = serializers.CharField()
     fixes = FixSerializer(many=True)
-    findings = FindingSerializer(many=True)
+    findings = PlainFindingSerializer(many=True)
     rule_set_version = serializers.CharField()
     destination = PlaceSerializer()
     export_date = serializers.DateField()

@@ -45,6 +45,11 @@ def test_a_kn95_for_milan_without_documents_can_go_once_the_declaration_is_attac
     assert body["standard"] == "CN_GB2626_KN95"
     assert body["standard_title"] and body["standard_title_zh"]
     assert body["destination"]["city_name_zh"] == "米兰"
+    ann12 = next(f for f in body["findings"] if f["rule"] == "CN-ANN12-NONMEDICAL-MASK")
+    assert "export_declaration" in ann12["message"]
+    assert "export_declaration" not in ann12["text"]
+    assert "exporter's export declaration" in ann12["text"]
+    assert "CN_GB2626_KN95" not in ann12["text"] + ann12["text_zh"]
 
     attached = _post(api_client, attachments=["export_declaration"])
     assert attached["result"] == "warn"
