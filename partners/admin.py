@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Contact, Organisation, PartnerMembership, SisterCity
+from .models import Contact, Organisation, PartnerMembership, SisterCity, UserPreference
 
 
 @admin.register(SisterCity)
@@ -41,3 +41,11 @@ class PartnerMembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "organisation", "contact"]
     autocomplete_fields = ["organisation"]
     raw_id_fields = ["user", "contact"]
+
+
+@admin.register(UserPreference)
+class UserPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "language"]
+    list_filter = ["language"]
+    search_fields = ["user__username", "user__email"]
+    raw_id_fields = ["user"]
