@@ -2,8 +2,12 @@
 
 import hashlib
 import json
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -532,3 +536,99 @@ def lot_attachment_upload(
         attachment = attachment_add(lot=lot, kind=kind, upload=upload, actor=actor)
         stored.names.append(attachment.file.name)
     return attachment
+
+
+# --- spreadsheet import: preview, then confirm ---------------------------------------------
+
+
+class ImportPreviewExpired(DomainError):
+    """No preview is waiting under this token for this user (expired, confirmed, or not theirs)."""
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """A checked spreadsheet: its rows, the lot values of the valid ones and every row error."""
+
+    rows: list
+    lots: list[dict]
+    errors: list
+    seconds: float
+
+    @property
+    def error_rows(self) -> int:
+        return len({error.row for error in self.errors})
+
+
+def _import_key(token: str) -> str:
+    return f"offer-import:{token}"
+
+
+def offer_import_preview(
+    *,
+    spreadsheet,
+    token: str,
+    donor: dict,
+    preferred_city=None,
+    notes: str = "",
+    user=None,
+) -> ImportPreview:
+    """Read and check every row of a spreadsheet; nothing is saved.
+
+    If every row is valid, the raw rows wait (``OFFER_IMPORT_PREVIEW_SECONDS``) under ``token``
+    for ``offer_import_confirm`` by the same user; they are checked again then. Raises
+    ValidationError if the file cannot be read as the template.
+    """
+    from . import imports  # imports → forms → services: imported late to avoid a cycle
+
+    started = time.monotonic()
+    rows = imports.rows_read(spreadsheet)
+    lots, errors = imports.rows_check(rows)
+    if not errors:
+        cache.set(
+            _import_key(token),
+            {
+                "rows": rows,
+                "donor": donor,
+                "city": getattr(preferred_city, "pk", None),
+                "notes": notes,
+                "user": _user_pk(user),
+            },
+            timeout=settings.OFFER_IMPORT_PREVIEW_SECONDS,
+        )
+    return ImportPreview(
+        rows=rows, lots=lots, errors=errors, seconds=round(time.monotonic() - started, 2)
+    )
+
+
+def offer_import_confirm(*, token: str, user=None) -> DonationOffer:
+    """Submit the offer of a preview that ``user`` made under ``token``, all rows or none.
+
+    Raises ImportPreviewExpired if no such preview waits, DomainError if its rows are no longer
+    valid (say a standard was removed meanwhile).
+    """
+    from partners.models import SisterCity
+
+    from . import imports
+
+    pending = cache.get(_import_key(token)) if token else None
+    if pending is None or pending["user"] != _user_pk(user):
+        raise ImportPreviewExpired(
+            _("This preview has expired; please upload the spreadsheet again.")
+        )
+    lots, errors = imports.rows_check([tuple(row) for row in pending["rows"]])
+    if errors:
+        raise DomainError(_("The rows are no longer valid; please upload them again."))
+    offer, _created = offer_submit(
+        user=user,
+        donor=pending["donor"],
+        lots=[{"values": values} for values in lots],
+        preferred_city=SisterCity.objects.filter(pk=pending["city"]).first(),
+        notes=pending["notes"],
+        submission_key=token,
+    )
+    cache.delete(_import_key(token))
+    return offer
+
+
+def _user_pk(user):
+    return user.pk if getattr(user, "is_authenticated", False) else None

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "donations",
     "compliance",
     "shipments",
+    "demo",  # demo data (seed_demo); last, as it may use every app
 ]
 
 MIDDLEWARE = [

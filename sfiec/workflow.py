@@ -76,9 +76,3 @@ def transition_apply(
         setattr(instance, field.attname, getattr(locked, field.attname))
     return instance
 
-
-def status_changes_for(instance: models.Model):
-    """The recorded status changes of one object, oldest first."""
-    return StatusChange.objects.filter(
-        content_type=ContentType.objects.get_for_model(type(instance)), object_id=instance.pk
-    ).select_related("actor")
