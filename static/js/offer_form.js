@@ -267,10 +267,21 @@
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify(payload)
     }).then(function (response) {
+      if (response.status === 400) {
+        // The facts contradict each other (say made after the chosen export date): say why.
+        return response.json().then(function (body) {
+          if (lot._whatifTicket !== ticket) return;
+          clear(box);
+          var fields = (body.error && body.error.fields) || {};
+          var messages = Object.keys(fields).map(function (key) { return [].concat(fields[key]).join(" "); });
+          box.appendChild(element("p", "whatif-error", form.dataset.labelCannotCheck + " " +
+            (messages.join(" ") || (body.error && body.error.message) || "")));
+        });
+      }
       if (!response.ok) throw new Error(String(response.status));
-      return response.json();
-    }).then(function (data) {
-      if (lot._whatifTicket === ticket) render(box, lot, data);
+      return response.json().then(function (data) {
+        if (lot._whatifTicket === ticket) render(box, lot, data);
+      });
     }).catch(function () {
       if (lot._whatifTicket === ticket) clear(box);  // no what-if is better than a broken form
     });

@@ -41,12 +41,13 @@ def files(tmp_path):
 
 def _kn95_for_milan(page, city, *, dates=None):
     page.select_option("[name=preferred_city]", str(city.pk))
+    made = dt.date.today() - dt.timedelta(days=20)
     if dates:
         page.fill("#whatif-export", dates[0])
         page.fill("#whatif-arrival", dates[1])
-    today = dt.date.today()
-    page.fill("[name=lots-0-manufactured_on]", (today - dt.timedelta(days=20)).isoformat())
-    page.fill("[name=lots-0-expires_on]", (today + dt.timedelta(days=1500)).isoformat())
+        made = dt.date.fromisoformat(dates[0]) - dt.timedelta(days=60)
+    page.fill("[name=lots-0-manufactured_on]", made.isoformat())
+    page.fill("[name=lots-0-expires_on]", (made + dt.timedelta(days=1500)).isoformat())
     page.select_option("[name=lots-0-category]", "respirator_nonmedical")
     page.select_option("[name=lots-0-standard]", "CN_GB2626_KN95")
 
@@ -111,6 +112,18 @@ def test_today_the_hint_says_what_blocks_milan_and_what_would_change_it(
     assert box.locator("[data-fix=attach]").inner_text().startswith("Attach the")
     assert box.locator("[data-fix=standard]").count() >= 1
     assert "two weeks" in box.locator(".whatif-dates-note").inner_text()
+
+
+def test_dates_that_contradict_the_lot_are_explained_not_hidden(live_server, page, milan):
+    page.goto(live_server.url + reverse("donations:offer-new"))
+    _kn95_for_milan(page, milan)
+    _verdict(page, "Cannot go to Milan")
+    page.fill("#whatif-export", "2020-06-01")
+    page.fill("#whatif-arrival", "2020-06-15")
+    page.locator("#whatif-arrival").dispatch_event("change")
+    error = page.locator("#lot-0 [data-whatif] .whatif-error")
+    error.wait_for()
+    assert error.inner_text().startswith("The compliance hint cannot be worked out:")
 
 
 def test_screenshots_of_the_hint_at_phone_and_desktop_width(live_server, browser, milan, files):
