@@ -399,6 +399,26 @@ class DecisionForm(forms.Form):
         return data
 
 
+class LotAttachmentForm(forms.Form):
+    """Documents for a lot already offered (from the offer page), checked by content."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind of document"),
+        choices=CERTIFICATE_KINDS
+        + [(AttachmentKind.TEST_REPORT, AttachmentKind.TEST_REPORT.label)],
+    )
+    files = MultipleFileField(label=_("Files (PDF, JPEG or PNG)"), allowed=DOCUMENT_TYPES)
+    replace = forms.BooleanField(
+        label=_("Replace the lot's earlier files of this kind"), required=False
+    )
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if not files:
+            raise ValidationError(_("Choose at least one file."))
+        return files
+
+
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you withdraw it? (optional)"),
