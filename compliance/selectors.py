@@ -42,6 +42,17 @@ def _labels_text(labels: list[str], *, chinese: bool) -> str:
     return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
+MAX_FIXES = 6
+_RESULT_RANK = {"pass": 0, "warn": 1, "fail": 2}
+
+
+def _better(evaluation, than) -> bool:
+    """Another destination or standard is worth naming only if it ends better than the
+    documents alone would here (and is not a fail itself)."""
+    rank = _RESULT_RANK[evaluation.result]
+    return rank < 2 and rank < _RESULT_RANK[than.result]
+
+
 def _fail_count(evaluation) -> int:
     return sum(1 for finding in evaluation.findings if finding.severity == "fail")
 
@@ -144,7 +155,7 @@ def what_if_fixes(
                     book, facts, country=other.country, candidates=candidates, **dates
                 )
             )
-            if there.evaluation.result != "fail":
+            if _better(there.evaluation, need.evaluation):
                 fixes.append(_fix_destination(other, there, catalogue))
         for slug, spec in catalogue.standards.items():
             if slug == facts.standard or facts.category not in spec.category:
@@ -153,9 +164,10 @@ def what_if_fixes(
             other_standard = Need(
                 *_documents_needed(book, trial, country=country, candidates=candidates, **dates)
             )
-            if other_standard.evaluation.result != "fail":
+            if _better(other_standard.evaluation, need.evaluation):
                 fixes.append(_fix_standard(slug, titles, other_standard, catalogue, place))
         fixes.sort(key=lambda fix: (fix["effort"], fix["result"] == "fail", fix["label"]))
+        del fixes[MAX_FIXES:]
 
     verdict, verdict_zh, state = _verdict(base, need, fixes, catalogue, place)
     category = catalogue.hs_codes[facts.category]

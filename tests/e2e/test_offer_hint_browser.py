@@ -129,12 +129,17 @@ def test_dates_that_contradict_the_lot_are_explained_not_hidden(live_server, pag
 def test_screenshots_of_the_hint_at_phone_and_desktop_width(live_server, browser, milan, files):
     out = Path(os.environ.get("SFIEC_SCREENSHOTS") or "/tmp/sfiec-screens")
     out.mkdir(parents=True, exist_ok=True)
-    for label, width in {"phone": 390, "desktop": 1280}.items():
+    shots = {"phone": (390, "en", "Cannot go to Milan"), "desktop": (1280, "en", "Cannot go")}
+    shots["phone_zh"] = (390, "zh-hans", "无法发往米兰")
+    for label, (width, language, verdict) in shots.items():
         context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB")
         page = context.new_page()
         page.goto(live_server.url + reverse("donations:offer-new"))
+        if language != "en":
+            with page.expect_navigation():
+                page.select_option("#lang-select", language)
         _kn95_for_milan(page, milan)
-        box = _verdict(page, "Cannot go to Milan")
+        box = _verdict(page, verdict)
         page.set_input_files("[name=lots-0-photos]", files["photo"])
         box.locator(".whatif-note").wait_for()
         box.locator("details summary").click()
