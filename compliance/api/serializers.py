@@ -6,8 +6,9 @@ from rest_framework import serializers
 
 from compliance.catalogue import shipped_catalogue
 from compliance.models import ComplianceCheck, EquivalenceGroup, RuleSet, Standard
-from compliance.selectors import NON_EVIDENCE_KINDS, active_cities
+from compliance.selectors import active_cities
 from compliance.services import DEFAULT_TRANSIT_DAYS, default_dates
+from compliance.whatif import NON_EVIDENCE_KINDS
 from donations.rules import lot_validate
 from sfiec.choices import Category
 
@@ -197,6 +198,8 @@ class ComplianceCheckSerializer(serializers.ModelSerializer):
             "overridden_by",
             "overridden_at",
             "override_reason",
+            "override_carried_from",
+            "override_lapsed",
         ]
         read_only_fields = fields
 

@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance import selectors, services
+from compliance import selectors, services, whatif
 from compliance.api.serializers import (
     ComplianceCheckSerializer,
     DestinationSerializer,
@@ -19,7 +19,7 @@ from compliance.api.serializers import (
 from compliance.engine import LotFacts
 from compliance.models import EquivalenceGroup, RuleSet, Standard
 from donations.models import MaterialLot
-from sfiec.api.permissions import IsStaffMember
+from sfiec.api.permissions import ActionPermission, IsStaffMember
 from sfiec.throttling import ClientAddressThrottle
 
 
@@ -51,7 +51,7 @@ class EvaluateView(APIView):
             manufacturer_whitelisted=data["manufacturer_whitelisted"],
             hs_code=data["hs_code"],
         )
-        result = selectors.what_if_fixes(
+        result = whatif.what_if_fixes(
             facts=facts,
             country=data["country"],
             city=data["city"],
@@ -68,7 +68,8 @@ class ComplianceCheckViewSet(
     """Stored checks. Staff read them; only a compliance officer may override one."""
 
     serializer_class = ComplianceCheckSerializer
-    permission_classes = [IsStaffMember]
+    permission_classes = [ActionPermission]
+    action_permissions = {"override": "check.override"}
     filterset_fields = ["lot", "country", "result", "is_current", "is_stale", "rule_set__version"]
     ordering_fields = ["evaluated_at", "result", "country"]
 

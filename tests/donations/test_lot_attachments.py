@@ -37,7 +37,7 @@ def imported_lot(client, partner, standard, city):
 def test_a_partner_attaches_a_certificate_to_an_imported_lot_and_its_check_runs_again(
     client, partner, imported_lot, catalogue
 ):
-    before = compliance_services.lot_check(lot=imported_lot, country="IT")
+    before = compliance_services.lot_check_for_country(lot=imported_lot, country="IT")
     response = _add(client, imported_lot)
     offer_page = reverse("donations:partner-offer-detail", args=[imported_lot.offer.reference])
     assert response["Location"] == f"{offer_page}#{imported_lot.reference}"

@@ -70,7 +70,12 @@ IN_2020 = ("2020-06-01", "2020-06-15")
             "Attach the exporter's export declaration",
             "Can go to Milan; read the notes below.",
         ),
-        ("zh-hans", "附上出口商声明后即可发往米兰。", "附上出口商声明", "可以发往米兰，请阅读下方提示。"),
+        (
+            "zh-hans",
+            "附上出口商声明后即可发往米兰。",
+            "附上出口商声明",
+            "可以发往米兰，请阅读下方提示。",
+        ),
     ],
 )
 def test_a_kn95_for_milan_gets_a_verdict_and_the_fix_and_attaching_it_moves_on(
@@ -101,9 +106,7 @@ def test_a_kn95_for_milan_gets_a_verdict_and_the_fix_and_attaching_it_moves_on(
     assert box.locator("[data-fix]").count() == 0
 
 
-def test_today_the_hint_says_what_blocks_milan_and_what_would_change_it(
-    live_server, page, milan
-):
+def test_today_the_hint_says_what_blocks_milan_and_what_would_change_it(live_server, page, milan):
     page.goto(live_server.url + reverse("donations:offer-new"))
     _kn95_for_milan(page, milan)
     box = _verdict(page, "Cannot go to Milan")

@@ -73,7 +73,7 @@ def test_an_imported_lot_gets_its_certificate_from_the_offer_page(live_server, p
     city = factories.SisterCityFactory()
     partner = factories.PartnerUserFactory(username="pat")
     lot = _imported_lot(partner, city)
-    before = compliance_services.lot_check(lot=lot, country="IT")
+    before = compliance_services.lot_check_for_country(lot=lot, country="IT")
     declaration = tmp_path / "declaration.pdf"
     declaration.write_bytes(PDF)
 

@@ -77,7 +77,7 @@ def test_the_path_reads_in_a_bounded_number_of_queries(
     received_lot, django_assert_max_num_queries, catalogue
 ):
     lots = [received_lot] + [factories.LotFactory() for _ in range(5)]
-    compliance_services.lot_check(lot=received_lot, country="IT")
+    compliance_services.lot_check_for_country(lot=received_lot, country="IT")
     with django_assert_max_num_queries(8):
         journeys = lot_journeys(lot_ids=[lot.pk for lot in lots])
     assert len(journeys) == 6
