@@ -80,13 +80,18 @@ def _accept(allowed) -> str:
     return ",".join(extensions[t] for t in sorted(allowed) if t in extensions)
 
 
-def _standard_label(standard: Standard) -> str:
-    return f"{standard.slug} — {standard.body}"
+def standard_label(standard: Standard) -> str:
+    """A standard's name in the active language: its (Chinese) title without the subtitle."""
+    if standard is None:
+        return ""
+    chinese = (get_language() or "").startswith("zh")
+    title = (standard.title_zh if chinese and standard.title_zh else standard.title) or ""
+    return title.split(" — ")[0].strip() or standard.slug
 
 
 class StandardChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return _standard_label(obj)
+        return standard_label(obj)
 
 
 class LotFieldsForm(forms.Form):
@@ -288,7 +293,7 @@ class OfferForm(forms.Form):
         self.fields["contact_language"].initial = (
             "zh-hans" if (get_language() or "").startswith("zh") else "en"
         )
-        self.fields["preferred_city"].label_from_instance = _city_label
+        self.fields["preferred_city"].label_from_instance = city_label
         membership = getattr(user, "partner_membership", None) if user else None
         if membership is not None:
             organisation = membership.organisation
@@ -329,7 +334,10 @@ class OfferForm(forms.Form):
         }
 
 
-def _city_label(city: SisterCity) -> str:
+def city_label(city: SisterCity | None) -> str:
+    """A sister city's name in the active language, with its country code."""
+    if city is None:
+        return ""
     if (get_language() or "").startswith("zh") and city.name_zh:
         return f"{city.name_zh} ({city.country})"
     return str(city)
@@ -389,6 +397,26 @@ class DecisionForm(forms.Form):
                 "reason", _("Declining an offer needs a reason; the partner will see it.")
             )
         return data
+
+
+class LotAttachmentForm(forms.Form):
+    """Documents for a lot already offered (from the offer page), checked by content."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind of document"),
+        choices=CERTIFICATE_KINDS
+        + [(AttachmentKind.TEST_REPORT, AttachmentKind.TEST_REPORT.label)],
+    )
+    files = MultipleFileField(label=_("Files (PDF, JPEG or PNG)"), allowed=DOCUMENT_TYPES)
+    replace = forms.BooleanField(
+        label=_("Replace the lot's earlier files of this kind"), required=False
+    )
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if not files:
+            raise ValidationError(_("Choose at least one file."))
+        return files
 
 
 class WithdrawForm(forms.Form):

@@ -69,7 +69,11 @@ EXAMPLE = {
 }
 # An .xlsx from Excel or the template has a dozen parts; thousands mean something else.
 _MAX_XLSX_PARTS = 500
-_TRUE = {"yes", "y", "true", "1", "x", "是", "on"}
+# Yes/no cells: the usual spellings in both languages; anything else is a row error, never
+# silently "no". A blank cell is "no" (the column is optional).
+_YES = {"yes", "y", "true", "是"}
+_NO = {"no", "n", "false", "否", ""}
+YES_NO_FIELDS = ("is_manufacturer_whitelisted",)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class RowError:
     row: int
     field: str
     message: str
+    label: str = ""  # the field's label, for people; ``field`` is the column name
 
 
 def template_xlsx() -> bytes:
@@ -163,21 +168,49 @@ def rows_check(rows: list[tuple[int, dict]]) -> tuple[list[dict], list[RowError]
     values, errors = [], []
     for number, raw in rows:
         data = dict(raw)
-        if data.get("is_manufacturer_whitelisted", "").strip().lower() in _TRUE:
-            data["is_manufacturer_whitelisted"] = "on"
-        else:
-            data["is_manufacturer_whitelisted"] = ""
+        row_errors = []
+        for field in YES_NO_FIELDS:
+            answer = _yes_no(data.get(field))
+            if answer is None:
+                row_errors.append(
+                    _row_error(
+                        number,
+                        field,
+                        _(
+                            "“%(value)s” is not yes or no: "
+                            "write yes, no, y, n, true, false, 是 or 否."
+                        )
+                        % {"value": data.get(field)},
+                    )
+                )
+            data[field] = "on" if answer else ""
         data.setdefault("unit", "piece")
         form = LotFieldsForm(data=data)
-        if form.is_valid():
+        if form.is_valid() and not row_errors:
             values.append(form.lot_values())
             continue
         for field, messages in form.errors.items():
             for message in messages:
-                errors.append(
-                    RowError(row=number, field="" if field == "__all__" else field, message=message)
-                )
+                row_errors.append(_row_error(number, "" if field == "__all__" else field, message))
+        errors.extend(row_errors)
     return values, errors
+
+
+def _yes_no(value) -> bool | None:
+    """True for yes, False for no (or blank), None for anything else."""
+    text = str(value if value is not None else "").strip().lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    return None
+
+
+def _row_error(number: int, field: str, message: str) -> RowError:
+    form_field = LotFieldsForm.base_fields.get(field)
+    return RowError(
+        row=number, field=field, message=message, label=str(form_field.label) if form_field else ""
+    )
 
 
 def _xlsx_rows(data: bytes):

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from partners.services import email_send_localised
+from partners.services import email_send_localised, email_send_staff
 from sfiec.roles import Role
 
 from .models import DonationOffer
@@ -44,9 +44,8 @@ def offer_submitted_notify(*, offer_id: int) -> None:
             template="offer_submitted",
             context={**context, "contact": offer.contact},
         )
-    email_send_localised(
+    email_send_staff(
         to=staff_notification_addresses(),
-        language=settings.LANGUAGE_CODE,
         template="offer_submitted_staff",
         context={
             **context,

@@ -54,6 +54,16 @@ def offer_review_queue(
     return offers.distinct().order_by("submitted_at")
 
 
+def offer_status_counts(*, user) -> list[dict]:
+    """How many of the user's visible offers are in each status, every status listed."""
+    visible = DonationOffer.objects.filter(pk__in=offer_list(user=user).values("pk"))
+    counts = dict(visible.order_by().values_list("status").annotate(n=Count("id")))
+    return [
+        {"status": status, "label": label, "count": counts.get(status, 0)}
+        for status, label in DonationOffer.Status.choices
+    ]
+
+
 def offer_get(*, user, reference: str) -> DonationOffer:
     """One offer with its lots and attachments; DoesNotExist (→ 404) if the user may not see it."""
     lots = MaterialLot.objects.select_related("standard", "preferred_city").prefetch_related(

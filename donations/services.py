@@ -18,6 +18,7 @@ from sfiec.choices import AttachmentKind
 from sfiec.exceptions import DomainError
 from sfiec.outbox import outbox_enqueue
 from sfiec.references import reference_next
+from sfiec.roles import Role, user_has_role
 from sfiec.uploads import CheckedUpload
 from sfiec.workflow import transition_apply
 
@@ -405,6 +406,69 @@ def attachment_add(*, lot: MaterialLot, kind: str, upload: CheckedUpload, actor=
     # A new certificate can change the verdict: the lot's checks must be run again.
     lot_facts_changed_announce(lot.pk)
     return attachment
+
+
+# Staff roles that may add documents to any lot, also after the offer is decided.
+ATTACHMENT_EDITOR_ROLES = (Role.COORDINATOR, Role.LOGISTICS, Role.COMPLIANCE)
+
+
+def lot_attachments_can_edit(*, lot: MaterialLot, user) -> bool:
+    """Staff who handle lots may, at any time; the owning partner while the offer is undecided."""
+    if user_has_role(user, *ATTACHMENT_EDITOR_ROLES):
+        return True
+    membership = getattr(user, "partner_membership", None)
+    return (
+        membership is not None
+        and membership.organisation_id == lot.offer.donor_id
+        and lot.offer.status in (DonationOffer.Status.SUBMITTED, DonationOffer.Status.UNDER_REVIEW)
+    )
+
+
+def lot_attachments_add(
+    *,
+    lot: MaterialLot,
+    actor,
+    kind: str,
+    uploads: list[CheckedUpload],
+    replace: bool = False,
+) -> list[Attachment]:
+    """Add documents of one kind to a lot, whatever door the lot came through.
+
+    ``uploads`` passed ``sfiec.uploads.upload_check``. With ``replace`` the lot's earlier files
+    of that kind go (their stored files are deleted after commit). The owning partner may do
+    this while the offer is undecided, staff who handle lots at any time (DomainError
+    otherwise). The lot's compliance checks are marked stale and run again after commit.
+    """
+    if kind not in AttachmentKind.values:
+        raise DomainError(_("Unknown document kind."))
+    if not uploads:
+        raise DomainError(_("Choose at least one file."))
+    with transaction.atomic(), _stored_files_removed_on_error() as stored:
+        locked = MaterialLot.objects.select_for_update().select_related("offer").get(pk=lot.pk)
+        if not lot_attachments_can_edit(lot=locked, user=actor):
+            raise DomainError(
+                _("Documents can be added by the partner only while the offer is undecided.")
+            )
+        removed: list[str] = []
+        if replace:
+            old = list(locked.attachments.filter(kind=kind))
+            removed = [attachment.file.name for attachment in old]
+            Attachment.objects.filter(pk__in=[attachment.pk for attachment in old]).delete()
+        added = []
+        existing = set(locked.attachments.values_list("pk", flat=True))
+        for upload in uploads:
+            attachment = attachment_add(lot=locked, kind=kind, upload=upload, actor=actor)
+            if attachment.pk not in existing:
+                stored.names.append(attachment.file.name)
+            added.append(attachment)
+        kept = {attachment.file.name for attachment in added}
+        for name in removed:
+            if name not in kept:
+                transaction.on_commit(lambda name=name: default_storage.delete(name))
+        if replace and removed:
+            # Removing a document changes the facts too, even when nothing new was stored.
+            lot_facts_changed_announce(locked.pk)
+    return added
 
 
 class _stored_files_removed_on_error:

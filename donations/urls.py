@@ -33,5 +33,10 @@ urlpatterns = [
         name="review-link-donor",
     ),
     path("staff/lots/<str:reference>/intake/", staff.lot_intake, name="lot-intake"),
+    path(
+        "lots/<str:reference>/attachments/",
+        shared.lot_attachments_add,
+        name="lot-attachments-add",
+    ),
     path("attachments/<int:pk>/", shared.attachment_download, name="attachment-download"),
 ]

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from sfiec.admin import RoleAdminMixin
 
-from .models import Contact, Organisation, PartnerMembership, SisterCity
+from .models import Contact, Organisation, PartnerMembership, SisterCity, UserPreference
 
 
 @admin.register(SisterCity)
@@ -51,3 +51,11 @@ class PartnerMembershipAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_select_related = ["user", "organisation", "contact"]
     autocomplete_fields = ["organisation"]
     raw_id_fields = ["user", "contact"]
+
+
+@admin.register(UserPreference)
+class UserPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "language"]
+    list_filter = ["language"]
+    search_fields = ["user__username", "user__email"]
+    raw_id_fields = ["user"]

@@ -51,3 +51,11 @@ class PendingLinkForm(forms.Form):
         ).order_by("name"),
         empty_label=_("— choose —"),
     )
+
+
+class EmailLanguageForm(forms.Form):
+    """The language of the notification emails a signed-in user is sent."""
+
+    language = forms.ChoiceField(
+        label=_("Language of your emails"), choices=Contact.Language.choices
+    )

@@ -193,3 +193,24 @@ class SignupRequest(models.Model):
 
     def __str__(self):
         return f"{self.organisation_name}: {self.contact_name} <{self.email}>"
+
+
+class UserPreference(models.Model):
+    """A signed-in user's own settings; for now the language of the emails they are sent."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=Contact.Language.choices,
+        default=Contact.Language.ENGLISH,
+        help_text=_("Notification emails to this user are written in this language."),
+    )
+
+    class Meta:
+        verbose_name = _("user preference")
+
+    def __str__(self):
+        return f"{self.user}: {self.language}"

@@ -19,4 +19,3 @@ def organisation_list_for(*, user) -> QuerySet[Organisation]:
     if membership is not None:
         return organisations.filter(pk=membership.organisation_id)
     return organisations.none()
-

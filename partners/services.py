@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from sfiec.exceptions import DomainError
 
-from .models import Contact, Organisation, PartnerMembership, SignupRequest
+from .models import Contact, Organisation, PartnerMembership, SignupRequest, UserPreference
 from .tokens import invite_token_make
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,49 @@ def email_send_localised(*, to: list[str], language: str, template: str, context
     message = EmailMultiAlternatives(subject=subject, body=text, to=recipients)
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+def user_language(user) -> str:
+    """The language a user's emails are written in: their preference, else the site default."""
+    preference = getattr(user, "preference", None) if user is not None else None
+    return preference.language if preference else settings.LANGUAGE_CODE
+
+
+def user_language_set(*, user, language: str) -> UserPreference:
+    """Record the language of the emails a user is sent."""
+    if language not in Contact.Language.values:
+        raise DomainError(_("Choose English or Simplified Chinese."))
+    preference, _created = UserPreference.objects.update_or_create(
+        user=user, defaults={"language": language}
+    )
+    return preference
+
+
+def email_send_staff(*, to: list[str], template: str, context: dict) -> None:
+    """Send a staff notification, to each address in its user's language.
+
+    Addresses that belong to an active user get that user's language (``user_language``);
+    other addresses (``STAFF_NOTIFICATION_EMAILS`` of no account) get the site default. One
+    email per language, sent after commit like ``email_send_localised``.
+    """
+    wanted = {address.strip().lower(): address for address in to if address and address.strip()}
+    if not wanted:
+        return
+    languages = {}
+    users = (
+        get_user_model()
+        .objects.annotate(email_lower=Lower("email"))
+        .filter(is_active=True, email_lower__in=list(wanted))
+        .select_related("preference")
+        .order_by("pk")
+    )
+    for user in users:
+        languages.setdefault(user.email.lower(), user_language(user))
+    by_language: dict[str, list[str]] = {}
+    for key, address in sorted(wanted.items()):
+        by_language.setdefault(languages.get(key, settings.LANGUAGE_CODE), []).append(address)
+    for language, addresses in sorted(by_language.items()):
+        email_send_localised(to=addresses, language=language, template=template, context=context)
 
 
 @transaction.atomic
@@ -231,9 +275,8 @@ def signup_request_create(
 
 
 def _signup_staff_notify(signup: SignupRequest) -> None:
-    email_send_localised(
+    email_send_staff(
         to=list(settings.STAFF_NOTIFICATION_EMAILS),
-        language=settings.LANGUAGE_CODE,
         template="signup_request_staff",
         context={"signup": signup},
     )

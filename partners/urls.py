@@ -4,6 +4,7 @@ from . import views
 
 app_name = "partners"
 urlpatterns = [
+    path("account/language/", views.email_language, name="email-language"),
     path("partners/signup/", views.signup_request, name="signup"),
     path("partners/invite/<str:token>/", views.invite_accept, name="invite-accept"),
     path("staff/partners/invite/", views.partner_invite, name="invite"),

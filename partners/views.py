@@ -1,6 +1,7 @@
 """Partner accounts: sign-up requests, staff invitations and the set-password link."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -10,7 +11,7 @@ from sfiec.exceptions import DomainError
 from sfiec.throttling import rate_limit
 
 from . import services
-from .forms import InviteAcceptForm, InviteForm, SignupRequestForm
+from .forms import EmailLanguageForm, InviteAcceptForm, InviteForm, SignupRequestForm
 from .models import SignupRequest
 from .tokens import invite_token_user
 
@@ -81,3 +82,17 @@ def invite_accept(request, token):
         messages.success(request, _("Your password is set. Please log in."))
         return redirect("login")
     return render(request, "partners/invite_accept.html", {"form": form, "invited": user})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_language(request):
+    """Any signed-in user: choose the language of the notification emails sent to them."""
+    form = EmailLanguageForm(
+        request.POST or None, initial={"language": services.user_language(request.user)}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.user_language_set(user=request.user, language=form.cleaned_data["language"])
+        messages.success(request, _("Your emails will be written in the language you chose."))
+        return redirect("partners:email-language")
+    return render(request, "partners/email_language.html", {"form": form})

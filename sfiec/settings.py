@@ -178,7 +178,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # AccountBackend refuses partners of a deactivated organisation, at login and on every request.
 AUTHENTICATION_BACKENDS = ["sfiec.auth.LoginRateLimitBackend", "sfiec.auth.AccountBackend"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "login-landing"  # partners land on their offers
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en"

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -35,3 +35,11 @@ def _probe(call) -> str:
 def home(request):
     """The landing page: what sfiec is, and the doors for each kind of user."""
     return render(request, "home.html")
+
+
+@require_GET
+def login_landing(request):
+    """Where a login without ``next`` lands: partners on their offers, everyone else home."""
+    if request.user.is_authenticated and hasattr(request.user, "partner_membership"):
+        return redirect("donations:partner-offer-list")
+    return redirect("home")

@@ -1,3 +1,4 @@
+import datetime as dt
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -5,6 +6,9 @@ from rest_framework import serializers
 
 from compliance.catalogue import shipped_catalogue
 from compliance.models import ComplianceCheck, EquivalenceGroup, RuleSet, Standard
+from compliance.selectors import active_cities
+from compliance.services import DEFAULT_TRANSIT_DAYS, default_dates
+from compliance.whatif import NON_EVIDENCE_KINDS
 from donations.rules import lot_validate
 from sfiec.choices import Category
 
@@ -28,14 +32,31 @@ class EvaluateRequestSerializer(serializers.Serializer):
         required=False, allow_null=True, allow_blank=True, default=None
     )
     country = serializers.RegexField(
-        r"^[A-Za-z]{2}$", error_messages={"invalid": "Give an ISO 3166-1 alpha-2 code such as IT."}
+        r"^[A-Za-z]{2}$",
+        required=False,
+        error_messages={"invalid": "Give an ISO 3166-1 alpha-2 code such as IT."},
     )
-    export_date = serializers.DateField()
-    arrival_date = serializers.DateField()
+    city = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=50,
+        help_text="A sister city (id or slug); its country is the destination.",
+    )
+    export_date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Default: today."
+    )
+    arrival_date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Default: two weeks after export."
+    )
     manufacture_date = serializers.DateField(required=False, allow_null=True, default=None)
     expiry_date = serializers.DateField(required=False, allow_null=True, default=None)
     attachments = serializers.ListField(
-        child=serializers.CharField(), required=False, default=list, max_length=20
+        child=serializers.CharField(max_length=60),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="Attachment kinds; photos and unknown kinds are ignored (listed back).",
     )
     manufacturer_whitelisted = serializers.BooleanField(required=False, default=False)
     hs_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=12)
@@ -45,17 +66,31 @@ class EvaluateRequestSerializer(serializers.Serializer):
             raise serializers.ValidationError(f"Unknown standard “{value}”.")
         return value or None
 
-    def validate_attachments(self, value):
-        known = shipped_catalogue().attachment_kinds
-        unknown = sorted(set(value) - set(known))
-        if unknown:
-            raise serializers.ValidationError(f"Unknown attachment kinds: {', '.join(unknown)}.")
-        return value
-
     def validate_country(self, value):
         return value.upper()
 
     def validate(self, data):
+        # Photos and any other upload kind say nothing the rules read: ignored, never an error.
+        known = set(shipped_catalogue().attachment_kinds) - NON_EVIDENCE_KINDS
+        given = data.get("attachments") or []
+        data["attachments"] = sorted({kind for kind in given if kind in known})
+        data["ignored_attachments"] = sorted(set(given) - known)
+        city = data.get("city") or ""
+        data["city"] = None
+        if city:
+            cities = active_cities()
+            match = cities.filter(pk=int(city)) if city.isdigit() else cities.filter(slug=city)
+            data["city"] = match.first()
+            if data["city"] is None:
+                raise serializers.ValidationError({"city": "Unknown sister city."})
+            data["country"] = data["city"].country
+        if not data.get("country"):
+            raise serializers.ValidationError({"country": "Give a country or a sister city."})
+        default_export, _default_arrival = default_dates()
+        data["export_date"] = data.get("export_date") or default_export
+        data["arrival_date"] = data.get("arrival_date") or data["export_date"] + dt.timedelta(
+            days=DEFAULT_TRANSIT_DAYS
+        )
         # The same rules as every other door that takes a lot (donations.rules).
         spec = shipped_catalogue().standards.get(data["standard"]) if data["standard"] else None
         try:
@@ -75,10 +110,65 @@ class EvaluateRequestSerializer(serializers.Serializer):
         return data
 
 
+class PlainFindingSerializer(FindingSerializer):
+    text = serializers.CharField(help_text="The message with codes replaced by names.")
+    text_zh = serializers.CharField()
+
+
+class KindLabelSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    label_zh = serializers.CharField()
+
+
+class FixSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["attach", "destination", "standard"])
+    effort = serializers.IntegerField(help_text="Lower is less work; fixes come sorted by it.")
+    result = serializers.ChoiceField(choices=["pass", "warn", "fail"])
+    label = serializers.CharField()
+    label_zh = serializers.CharField()
+    attachments = KindLabelSerializer(many=True)
+    whitelisted = serializers.BooleanField(
+        help_text="The fix also needs the manufacturer on the export whitelist."
+    )
+    city = serializers.CharField(required=False)
+    city_name = serializers.CharField(required=False)
+    city_name_zh = serializers.CharField(required=False)
+    country = serializers.CharField(required=False)
+    standard = serializers.CharField(required=False)
+    standard_title = serializers.CharField(required=False)
+    standard_title_zh = serializers.CharField(required=False)
+
+
+class PlaceSerializer(serializers.Serializer):
+    city = serializers.CharField(allow_null=True)
+    city_name = serializers.CharField()
+    city_name_zh = serializers.CharField()
+    country = serializers.CharField()
+    country_name = serializers.CharField()
+    country_name_zh = serializers.CharField()
+
+
 class EvaluateResponseSerializer(serializers.Serializer):
     result = serializers.ChoiceField(choices=["pass", "warn", "fail"])
-    findings = FindingSerializer(many=True)
+    state = serializers.ChoiceField(choices=["pass", "warn", "fixable", "blocked"])
+    verdict = serializers.CharField()
+    verdict_zh = serializers.CharField()
+    fixes = FixSerializer(many=True)
+    findings = PlainFindingSerializer(many=True)
     rule_set_version = serializers.CharField()
+    destination = PlaceSerializer()
+    export_date = serializers.DateField()
+    arrival_date = serializers.DateField()
+    transit_days = serializers.IntegerField()
+    category = serializers.CharField()
+    category_label = serializers.CharField()
+    category_label_zh = serializers.CharField()
+    standard = serializers.CharField(allow_null=True)
+    standard_title = serializers.CharField()
+    standard_title_zh = serializers.CharField()
+    attachments = KindLabelSerializer(many=True)
+    ignored_attachments = serializers.ListField(child=serializers.CharField())
 
 
 class ComplianceCheckSerializer(serializers.ModelSerializer):

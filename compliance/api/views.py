@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance import selectors, services
+from compliance import selectors, services, whatif
 from compliance.api.serializers import (
     ComplianceCheckSerializer,
     DestinationSerializer,
@@ -25,6 +25,10 @@ from sfiec.throttling import ClientAddressThrottle
 
 class EvaluateView(APIView):
     """What-if: evaluate a lot's facts for a destination and dates; saves nothing.
+
+    Answers the engine's result and findings (codes kept, labels beside them), a one-line
+    verdict and the fixes that would turn a fail into a pass, ranked by effort. Dates default
+    to leaving today with two weeks' transit.
 
     Open to anyone (the public offer form uses it), limited per client address.
     """
@@ -47,13 +51,15 @@ class EvaluateView(APIView):
             manufacturer_whitelisted=data["manufacturer_whitelisted"],
             hs_code=data["hs_code"],
         )
-        result = services.evaluate_what_if(
+        result = whatif.what_if_fixes(
             facts=facts,
             country=data["country"],
+            city=data["city"],
             export_date=data["export_date"],
             arrival_date=data["arrival_date"],
+            ignored=data["ignored_attachments"],
         )
-        return Response(result)
+        return Response(EvaluateResponseSerializer(result).data)
 
 
 class ComplianceCheckViewSet(

@@ -15,12 +15,21 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sfiec.choices import Category, Unit
 from sfiec.exceptions import DomainError
 from sfiec.throttling import rate_limit
 from sfiec.uploads import request_too_large, upload_batch_check
 
 from .. import imports, services
-from ..forms import LOT_VALUE_FIELDS, LotForm, LotFormSet, OfferForm, OfferImportForm
+from ..forms import (
+    LOT_VALUE_FIELDS,
+    LotForm,
+    LotFormSet,
+    OfferForm,
+    OfferImportForm,
+    city_label,
+    standard_label,
+)
 from ..models import DonationOffer
 
 SESSION_OFFERS = "intake_submitted_offers"
@@ -229,15 +238,35 @@ def offer_import(request):
         request.session[SESSION_IMPORTS] = [*request.session.get(SESSION_IMPORTS, [])[-4:], token]
     context = {
         "form": form,
-        "rows": preview.rows[:20],
+        "rows": _preview_rows(preview)[:20],
         "row_count": len(preview.rows),
         "lots": preview.lots[:20],
         "errors": preview.errors,
         "error_rows": preview.error_rows,
+        "city": city_label(form.cleaned_data["preferred_city"]),
         "token": token,
         "seconds": preview.seconds,
     }
     return render(request, "donations/offer_import_preview.html", context)
+
+
+def _preview_rows(preview) -> list[dict]:
+    """The valid rows as people read them: labels, never codes."""
+    if preview.errors:
+        return []
+    return [
+        {
+            "row": number,
+            "category": Category(lot["category"]).label,
+            "standard": standard_label(lot["standard"]),
+            "product": lot["product"],
+            "quantity": lot["quantity_offered"],
+            "unit": Unit(lot["unit"]).label,
+            "expires_on": lot["expires_on"],
+            "is_manufacturer_whitelisted": lot["is_manufacturer_whitelisted"],
+        }
+        for (number, _raw), lot in zip(preview.rows, preview.lots, strict=True)
+    ]
 
 
 @require_POST

@@ -12,7 +12,7 @@ from sfiec.exceptions import DomainError
 from sfiec.roles import Role, user_has_role
 
 from .. import selectors, services
-from ..forms import DecisionForm, IntakeForm, OfferFilterForm
+from ..forms import DecisionForm, IntakeForm, LotAttachmentForm, OfferFilterForm
 from ..models import DonationOffer
 from .shared import lot_or_404, offer_or_404
 
@@ -55,6 +55,9 @@ def review_detail(request, reference):
             "can_intake": offer.status == DonationOffer.Status.ACCEPTED and is_coordinator,
             "accept_form": DecisionForm(initial={"decision": "accept"}, prefix="accept"),
             "decline_form": DecisionForm(initial={"decision": "decline"}, prefix="decline"),
+            "attach_form": LotAttachmentForm()
+            if user_has_role(request.user, *services.ATTACHMENT_EDITOR_ROLES)
+            else None,
         },
     )
 

@@ -113,10 +113,12 @@
     return input ? input.value : "";
   }
 
-  function isoDate(days) {
-    var date = new Date(Date.now() + days * 86400000);
-    return date.toISOString().slice(0, 10);
-  }
+  // The dates the check assumes: blank means "leaving today, two weeks' transit" (the server
+  // fills them in and says so); the donor may set others.
+  var dates = document.querySelector("[data-whatif-dates]");
+  var exportInput = document.getElementById("whatif-export");
+  var arrivalInput = document.getElementById("whatif-arrival");
+  if (dates) dates.hidden = false;
 
   function attachmentKinds(lot) {
     var kinds = [];
@@ -125,51 +127,133 @@
     var reports = field(lot, "test_reports");
     if (reports && reports.files.length) kinds.push("test_report");
     var photos = field(lot, "photos");
-    if (photos && photos.files.length) kinds.push("photo");
+    if (photos && photos.files.length) kinds.push("photo");  // the server ignores it, and says so
     return kinds;
   }
 
-  function destinationCountry() {
+  function destination() {
     var city = form.querySelector("[name=preferred_city]");
     var option = city && city.options[city.selectedIndex];
-    return option && option.value ? option.dataset.country || "" : "";
+    return option && option.value ? { city: option.value, country: option.dataset.country || "" } : null;
   }
 
   function clear(box) { box.textContent = ""; }
 
-  function render(box, data) {
+  function text(en, zh) { return (chinese && zh) ? zh : en; }
+
+  function element(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content) node.textContent = content;
+    return node;
+  }
+
+  function shownDate(iso) {
+    var parts = iso.split("-");
+    var date = new Date(Date.UTC(+parts[0], +parts[1] - 1, +parts[2]));
+    return date.toLocaleDateString(chinese ? "zh-CN" : "en-GB",
+      { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  }
+
+  function fill(template, values) {
+    return (template || "").replace(/%\((\w+)\)s/g, function (all, key) {
+      return key in values ? values[key] : all;
+    });
+  }
+
+  function useFix(lot, kind) {
+    var select = field(lot, "certificate_kind");
+    var input = field(lot, "certificates");
+    if (kind === "test_report") input = field(lot, "test_reports");
+    else if (select) select.value = kind;
+    if (input) input.focus();
+  }
+
+  function render(box, lot, data) {
     clear(box);
     if (!data || !data.result) return;
-    var heading = document.createElement("p");
-    heading.className = "whatif-title";
-    var badge = document.createElement("span");
-    badge.className = "badge badge-" + data.result;
-    badge.textContent = form.dataset["label" + data.result.charAt(0).toUpperCase() + data.result.slice(1)] || data.result;
-    heading.append(form.dataset.labelWhatif + ": ", badge);
-    box.appendChild(heading);
-    var list = document.createElement("ul");
-    list.className = "findings";
-    (data.findings || []).forEach(function (finding) {
-      var item = document.createElement("li");
-      item.className = "severity-" + (finding.severity || "info");
-      item.textContent = (chinese && finding.message_zh) ? finding.message_zh : finding.message;
-      list.appendChild(item);
-    });
-    if (list.children.length) box.appendChild(list);
+    var labels = form.dataset;
+    box.dataset.state = data.state;
+    var verdict = element("p", "whatif-verdict");
+    var badge = element("span", "badge badge-" + data.result,
+      labels["label" + data.result.charAt(0).toUpperCase() + data.result.slice(1)] || data.result);
+    verdict.append(badge, " ", element("span", "whatif-verdict-text", text(data.verdict, data.verdict_zh)));
+    box.appendChild(verdict);
+
+    if (data.fixes && data.fixes.length) {
+      box.appendChild(element("p", "whatif-subtitle", labels.labelFixes));
+      var fixes = element("ol", "whatif-fixes");
+      data.fixes.forEach(function (fix) {
+        var item = element("li", "fix fix-" + fix.kind + " fix-" + fix.result);
+        item.dataset.fix = fix.kind;
+        item.appendChild(element("span", "", text(fix.label, fix.label_zh)));
+        if (fix.kind === "attach" && fix.attachments.length) {
+          fix.attachments.forEach(function (kind) {
+            var button = element("button", "button-link whatif-use", fill(labels.labelAttachKind,
+              { kind: text(kind.label, kind.label_zh) }));
+            button.type = "button";
+            button.addEventListener("click", function () { useFix(lot, kind.kind); });
+            item.append(" ", button);
+          });
+        }
+        fixes.appendChild(item);
+      });
+      box.appendChild(fixes);
+    }
+
+    if ((data.ignored_attachments || []).length) {
+      box.appendChild(element("p", "whatif-note", labels.labelIgnored));
+    }
+
+    var assumed = element("p", "whatif-dates-note");
+    var template = (exportInput && exportInput.value) || (arrivalInput && arrivalInput.value)
+      ? labels.labelDatesChosen : labels.labelDatesAssumed;
+    assumed.append(fill(template, {
+      export: shownDate(data.export_date), arrival: shownDate(data.arrival_date), days: data.transit_days
+    }) + " ");
+    if (dates) {
+      var change = element("a", "", labels.labelChangeDates);
+      change.href = "#whatif-dates";
+      change.addEventListener("click", function (event) {
+        event.preventDefault();
+        dates.scrollIntoView({ block: "center" });
+        if (exportInput) exportInput.focus();
+      });
+      assumed.appendChild(change);
+    }
+    box.appendChild(assumed);
+
+    if ((data.findings || []).length) {
+      var details = element("details", "whatif-details");
+      details.appendChild(element("summary", "", fill(labels.labelDetails, { count: data.findings.length })));
+      var list = element("ul", "findings");
+      data.findings.forEach(function (finding) {
+        var item = element("li", "severity-" + (finding.severity || "info"));
+        item.appendChild(element("span", "", text(finding.text || finding.message, finding.text_zh || finding.message_zh)));
+        if (finding.source) {
+          var source = element("small", "finding-source", labels.labelSource + " " + finding.source);
+          item.append(element("br"), source);
+        }
+        list.appendChild(item);
+      });
+      details.appendChild(list);
+      box.appendChild(details);
+    }
   }
 
   function evaluate(lot) {
     var box = lot.querySelector("[data-whatif]");
     if (!evaluateUrl || !box || lot.hidden) return;
-    var country = destinationCountry();
+    var place = destination();
     var category = field(lot, "category").value;
-    if (!country || !category) { clear(box); return; }
+    if (!place || !category) { clear(box); return; }
     var payload = {
       category: category,
       standard: field(lot, "standard").value || null,
-      country: country,
-      export_date: isoDate(14),
-      arrival_date: isoDate(45),
+      city: place.city,
+      country: place.country || undefined,
+      export_date: (exportInput && exportInput.value) || null,
+      arrival_date: (arrivalInput && arrivalInput.value) || null,
       manufacture_date: field(lot, "manufactured_on").value || null,
       expiry_date: field(lot, "expires_on").value || null,
       attachments: attachmentKinds(lot),
@@ -183,10 +267,21 @@
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify(payload)
     }).then(function (response) {
+      if (response.status === 400) {
+        // The facts contradict each other (say made after the chosen export date): say why.
+        return response.json().then(function (body) {
+          if (lot._whatifTicket !== ticket) return;
+          clear(box);
+          var fields = (body.error && body.error.fields) || {};
+          var messages = Object.keys(fields).map(function (key) { return [].concat(fields[key]).join(" "); });
+          box.appendChild(element("p", "whatif-error", form.dataset.labelCannotCheck + " " +
+            (messages.join(" ") || (body.error && body.error.message) || "")));
+        });
+      }
       if (!response.ok) throw new Error(String(response.status));
-      return response.json();
-    }).then(function (data) {
-      if (lot._whatifTicket === ticket) render(box, data);
+      return response.json().then(function (data) {
+        if (lot._whatifTicket === ticket) render(box, lot, data);
+      });
     }).catch(function () {
       if (lot._whatifTicket === ticket) clear(box);  // no what-if is better than a broken form
     });
@@ -212,5 +307,8 @@
   renumber();
   var city = form.querySelector("[name=preferred_city]");
   if (city) city.addEventListener("change", function () { visibleLots().forEach(schedule); });
+  [exportInput, arrivalInput].forEach(function (input) {
+    if (input) input.addEventListener("change", function () { visibleLots().forEach(schedule); });
+  });
   visibleLots().forEach(function (lot) { if (field(lot, "category").value) schedule(lot); });
 })();

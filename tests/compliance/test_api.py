@@ -28,7 +28,7 @@ def test_what_if_answers_anyone_and_saves_nothing(api_client, catalogue):
     body = response.json()
     assert body["result"] in ("pass", "warn", "fail")
     assert body["rule_set_version"] == "2020.2"
-    assert set(body["findings"][0]) == {"rule", "severity", "message", "message_zh", "source"}
+    assert {"rule", "severity", "message", "message_zh", "source"} <= set(body["findings"][0])
     assert ComplianceCheck.objects.count() == 0
 
 
@@ -61,7 +61,6 @@ def test_what_if_inside_and_after_the_2020_403_window(api_client, catalogue):
         ({"export_date": "2020-13-45"}, "export_date"),
         ({"arrival_date": "2020-05-01"}, "arrival_date"),
         ({"expiry_date": "2019-01-01"}, "expiry_date"),
-        ({"attachments": ["love_letter"]}, "attachments"),
         ({"manufacturer_whitelisted": "perhaps"}, "manufacturer_whitelisted"),
     ],
 )
@@ -74,9 +73,12 @@ def test_what_if_names_the_bad_field(api_client, catalogue, change, field):
 def test_what_if_requires_the_core_fields(api_client, catalogue):
     response = api_client.post(EVALUATE, {}, format="json")
     assert response.status_code == 400
-    assert {"category", "country", "export_date", "arrival_date"} <= set(
-        response.json()["error"]["fields"]
-    )
+    assert "category" in response.json()["error"]["fields"]
+    # The dates may be left out (today, two weeks' transit); the destination may not.
+    no_destination = {"category": "respirator_nonmedical"}
+    response = api_client.post(EVALUATE, no_destination, format="json")
+    assert response.status_code == 400
+    assert "country" in response.json()["error"]["fields"]
 
 
 def test_what_if_is_rate_limited_per_client_address(api_client, catalogue, settings):

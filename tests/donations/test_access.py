@@ -87,14 +87,16 @@ def test_partner_withdraws_an_open_offer_but_not_a_decided_one(
 ):
     login(partner)
     url = reverse("donations:partner-offer-withdraw", args=[offer_of_a.reference])
-    client.post(url, {"reason": "Goods sold out"})
+    client.post(url, {"reason": "Goods sold out", "confirm": "1"})
     offer_of_a.refresh_from_db()
     assert offer_of_a.status == "withdrawn"
 
     accepted = factories.LotFactory(offer__donor=offer_of_a.donor).offer
     services.offer_decide(offer=accepted, actor=coordinator, accept=True)
     response = client.post(
-        reverse("donations:partner-offer-withdraw", args=[accepted.reference]), follow=True
+        reverse("donations:partner-offer-withdraw", args=[accepted.reference]),
+        {"confirm": "1"},
+        follow=True,
     )
     accepted.refresh_from_db()
     assert accepted.status == "accepted"
