@@ -6,6 +6,7 @@ and are read from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` at call time.
 """
 
 import functools
+import ipaddress
 import time
 
 from django.conf import settings
@@ -38,6 +39,19 @@ def client_address(request) -> str:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def login_client_address(request) -> str | None:
+    """The client's address for the login lockout (django-axes), or None if it is not an IP.
+
+    Axes stores it in an address column: "unknown", or a forged non-address from a trusted
+    proxy's header, must not reach the database as one.
+    """
+    address = client_address(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 def rate_limit_hit(*, scope: str, ident: str, rate: str | None = None) -> int | None:
