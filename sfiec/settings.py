@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "donations",
     "compliance",
     "shipments",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

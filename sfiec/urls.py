@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("donations.api.urls")),
     path("", include("compliance.api.urls")),
     path("", include("shipments.api.urls")),
+    path("", include("dashboard.api.urls")),
 ]
 
 urlpatterns = [
@@ -28,4 +29,5 @@ urlpatterns = [
     path("", include("donations.urls")),
     path("", include("compliance.urls")),
     path("", include("shipments.urls")),
+    path("", include("dashboard.urls")),
 ]

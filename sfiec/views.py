@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from sfiec.roles import user_is_staff_member
 
 
 @require_GET
@@ -33,5 +35,9 @@ def _probe(call) -> str:
 
 @require_GET
 def home(request):
-    """The landing page: what sfiec is, and the doors for each kind of user."""
+    """The landing page: what sfiec is, and the doors for each kind of user.
+
+    Staff land on their dashboard instead (also after logging in)."""
+    if user_is_staff_member(request.user):
+        return redirect("dashboard:home")
     return render(request, "home.html")
