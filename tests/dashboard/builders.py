@@ -143,7 +143,7 @@ def populate(n: int) -> None:
             shipment=shipment,
             contact=contact,
             status=RECEIPT_STATUSES[i % len(RECEIPT_STATUSES)],
-            due_on=today + dt.timedelta(days=-5 if i % 2 else 5),
+            due_on=today + dt.timedelta(days=-5 if i % 3 else 5),
         )
         for i, shipment in enumerate(shipments)
     )
