@@ -106,7 +106,9 @@ def test_goods_shipped_by_city_and_category(known, api_client, viewer):
     }
     assert by_city["busan"]["units"] == 300
     assert by_city["busan"]["value"] == {"CNY": 500.0, "EUR": 250.0}
-    by_category = {item["key"]: item["units"] for item in _get(api_client, "goods-by-category")["items"]}
+    by_category = {
+        item["key"]: item["units"] for item in _get(api_client, "goods-by-category")["items"]
+    }
     assert by_category == {"respirator_nonmedical": 300, "medical_mask": 200, "gloves": 100}
 
 
