@@ -38,9 +38,24 @@ class ListFilterSet(filters.FilterSet):
         return queryset
 
 
-def _yes_no(label, **kwargs):
-    return filters.TypedChoiceFilter(
-        label=label, choices=YES_NO, coerce=lambda value: value == "true", **kwargs
+class YesNoFilter(filters.ChoiceFilter):
+    """``true`` / ``false`` in the URL, with an empty choice meaning either."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=YES_NO, **kwargs)
+
+    def filter(self, qs, value):
+        if value in ("", None):
+            return qs
+        return super().filter(qs, value == "true")
+
+
+def _sort(**keys):
+    """The ``sort`` parameter: ``key=(model field path, label)``; ``-key`` sorts descending."""
+    return filters.OrderingFilter(
+        fields={path: key for key, (path, _label) in keys.items()},
+        field_labels={path: label for path, label in keys.values()},
+        label=_("Sort"),
     )
 
 
@@ -57,14 +72,11 @@ class OfferFilterSet(ListFilterSet):
         label=_("Category"), choices=Category.choices, method="with_category"
     )
     submitted = filters.DateFromToRangeFilter(label=_("Submitted"), field_name="submitted_at")
-    sort = filters.OrderingFilter(
-        fields={
-            "reference": "reference",
-            "donor__name": "donor",
-            "status": "status",
-            "submitted_at": "submitted",
-        },
-        label=_("Sort"),
+    sort = _sort(
+        reference=("reference", _("Reference")),
+        donor=("donor__name", _("Donor")),
+        status=("status", _("Status")),
+        submitted=("submitted_at", _("Submitted")),
     )
 
     class Meta:
@@ -79,7 +91,7 @@ class LotFilterSet(ListFilterSet):
     search_fields = ("reference", "product", "manufacturer", "batch_number", "offer__reference")
     status = filters.MultipleChoiceFilter(label=_("Status"), choices=MaterialLot.Status.choices)
     category = filters.MultipleChoiceFilter(label=_("Category"), choices=Category.choices)
-    is_quarantined = _yes_no(_("Quarantined"), field_name="is_quarantined")
+    is_quarantined = YesNoFilter(label=_("Quarantined"), field_name="is_quarantined")
     compliance = filters.ChoiceFilter(
         label=_("Compliance"),
         choices=[("failing", _("failing, not overridden"))],
@@ -94,18 +106,15 @@ class LotFilterSet(ListFilterSet):
     expires_before = filters.DateFilter(
         label=_("Expires before"), field_name="expires_on", lookup_expr="lt"
     )
-    sort = filters.OrderingFilter(
-        fields={
-            "reference": "reference",
-            "category": "category",
-            "product": "product",
-            "quantity_offered": "offered",
-            "quantity_received": "received",
-            "gross_weight_kg": "kg",
-            "expires_on": "expires",
-            "status": "status",
-        },
-        label=_("Sort"),
+    sort = _sort(
+        reference=("reference", _("Reference")),
+        category=("category", _("Category")),
+        product=("product", _("Product")),
+        offered=("quantity_offered", _("Offered")),
+        received=("quantity_received", _("Received")),
+        kg=("gross_weight_kg", _("Gross weight (kg)")),
+        expires=("expires_on", _("Expires")),
+        status=("status", _("Status")),
     )
 
     class Meta:
@@ -123,16 +132,13 @@ class NeedFilterSet(ListFilterSet):
     city = filters.ModelChoiceFilter(
         label=_("City"), field_name="city", queryset=_cities(), to_field_name="slug"
     )
-    sort = filters.OrderingFilter(
-        fields={
-            "city__name": "city",
-            "category": "category",
-            "quantity": "quantity",
-            "needed_by": "needed_by",
-            "status": "status",
-            "created_at": "created",
-        },
-        label=_("Sort"),
+    sort = _sort(
+        city=("city__name", _("City")),
+        category=("category", _("Category")),
+        quantity=("quantity", _("Quantity")),
+        needed_by=("needed_by", _("Needed by")),
+        status=("status", _("Status")),
+        created=("created_at", _("Created")),
     )
 
     class Meta:
@@ -148,18 +154,15 @@ class ShipmentFilterSet(ListFilterSet):
     )
     mode = filters.MultipleChoiceFilter(label=_("Mode"), choices=Shipment.Mode.choices)
     created = filters.DateFromToRangeFilter(label=_("Created"), field_name="created_at")
-    sort = filters.OrderingFilter(
-        fields={
-            "reference": "reference",
-            "city__name": "city",
-            "status": "status",
-            "mode": "mode",
-            "gross_weight_kg": "kg",
-            "freight_cost": "freight",
-            "planned_departure_on": "departure",
-            "created_at": "created",
-        },
-        label=_("Sort"),
+    sort = _sort(
+        reference=("reference", _("Reference")),
+        city=("city__name", _("City")),
+        status=("status", _("Status")),
+        mode=("mode", _("Mode")),
+        kg=("gross_weight_kg", _("Gross weight (kg)")),
+        freight=("freight_cost", _("Freight cost")),
+        departure=("planned_departure_on", _("Planned departure")),
+        created=("created_at", _("Created")),
     )
 
     class Meta:
@@ -174,15 +177,12 @@ class DocumentFilterSet(ListFilterSet):
     city = filters.ModelChoiceFilter(
         label=_("City"), field_name="shipment__city", queryset=_cities(), to_field_name="slug"
     )
-    sort = filters.OrderingFilter(
-        fields={
-            "shipment__reference": "shipment",
-            "kind": "kind",
-            "state": "state",
-            "requested_at": "requested",
-            "rendered_at": "rendered",
-        },
-        label=_("Sort"),
+    sort = _sort(
+        shipment=("shipment__reference", _("Shipment")),
+        kind=("kind", _("Kind")),
+        state=("state", _("State")),
+        requested=("requested_at", _("Requested")),
+        rendered=("rendered_at", _("Rendered")),
     )
 
     class Meta:
@@ -193,19 +193,16 @@ class DocumentFilterSet(ListFilterSet):
 class ReceiptFilterSet(ListFilterSet):
     search_fields = ("shipment__reference", "contact__name", "contact__email")
     status = filters.MultipleChoiceFilter(label=_("Status"), choices=ReceiptRequest.Status.choices)
-    overdue = _yes_no(_("Overdue"), method="with_overdue")
+    overdue = YesNoFilter(label=_("Overdue"), method="with_overdue")
     city = filters.ModelChoiceFilter(
         label=_("City"), field_name="shipment__city", queryset=_cities(), to_field_name="slug"
     )
-    sort = filters.OrderingFilter(
-        fields={
-            "shipment__reference": "shipment",
-            "status": "status",
-            "due_on": "due",
-            "sent_at": "sent",
-            "last_reminder_at": "reminded",
-        },
-        label=_("Sort"),
+    sort = _sort(
+        shipment=("shipment__reference", _("Shipment")),
+        status=("status", _("Status")),
+        due=("due_on", _("Due on")),
+        sent=("sent_at", _("Sent")),
+        reminded=("last_reminder_at", _("Last reminder")),
     )
 
     class Meta:
@@ -213,6 +210,5 @@ class ReceiptFilterSet(ListFilterSet):
         fields = []
 
     def with_overdue(self, queryset, name, value):
-        return (
-            queryset.filter(receipt_overdue_q()) if value else queryset.exclude(receipt_overdue_q())
-        )
+        overdue = receipt_overdue_q()
+        return queryset.filter(overdue) if value == "true" else queryset.exclude(overdue)

@@ -146,7 +146,7 @@ def kpi_shipments_by_status() -> dict:
         "label": _("Shipments by status"),
         "value": sum(counts.values()),
         "url": _list_url("shipments"),
-        "items": items,
+        "by_status": items,
     }
 
 

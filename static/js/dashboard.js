@@ -17,6 +17,11 @@
 
   root.querySelectorAll("[data-loading]").forEach((note) => { note.hidden = true; });
 
+  function shorten(label) {
+    const room = window.innerWidth < 600 ? 16 : 32;
+    return label.length > room ? `${label.slice(0, room - 1)}…` : label;
+  }
+
   function show(value) {
     return value === null || value === undefined ? "–" : number.format(value);
   }
@@ -96,7 +101,12 @@
       chart(figure, {
         type: "bar",
         data: { labels: data.items.map((item) => item.label), datasets },
-        options: { indexAxis: "y", plugins: { legend: { display: datasets.length > 1 } } },
+        options: {
+          indexAxis: "y",
+          plugins: { legend: { display: datasets.length > 1 } },
+          // Long category names would squeeze the bars on a phone; the table has them in full.
+          scales: { y: { ticks: { callback(value) { return shorten(this.getLabelForValue(value)); } } } },
+        },
       });
     };
     select.addEventListener("change", draw);

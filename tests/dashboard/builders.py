@@ -72,6 +72,10 @@ def populate(n: int) -> None:
         )
         for i in range(n)
     )
+    # Offers came in over the 60 days before their goods left (the events are 30 days ago).
+    for i, offer in enumerate(offers):
+        offer.submitted_at = now - dt.timedelta(days=40 + i % 20, hours=i % 24)
+    DonationOffer.objects.bulk_update(offers, ["submitted_at"])
     lots = MaterialLot.objects.bulk_create(
         MaterialLot(
             offer=offer,

@@ -74,7 +74,7 @@ def test_each_card_counts_the_known_rows(known, api_client, viewer, client, name
 def test_shipments_by_status_counts_each_status(known, api_client, viewer, client):
     api_client.force_authenticate(viewer)
     card = _get(api_client, "shipments-by-status")
-    counts = {item["status"]: item["value"] for item in card["items"]}
+    counts = {item["status"]: item["value"] for item in card["by_status"]}
     assert counts == {
         "draft": 2,
         "ready": 0,
@@ -88,7 +88,7 @@ def test_shipments_by_status_counts_each_status(known, api_client, viewer, clien
     }
     assert card["value"] == 10
     client.force_login(viewer)
-    booked = next(item for item in card["items"] if item["status"] == "booked")
+    booked = next(item for item in card["by_status"] if item["status"] == "booked")
     assert client.get(booked["url"]).context["page"].paginator.count == 2
 
 

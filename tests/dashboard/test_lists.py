@@ -153,3 +153,21 @@ def test_exported_numbers_and_dates_stay_numbers_and_dates(staff):
     assert values["Offered"] == 1000
     assert values["Gross kg"] == 50
     assert values["Reference"] == lot.reference
+
+
+def test_yes_no_filters_take_either_answer_and_default_to_both(staff):
+    populate(20)
+    every = _list(staff, "receipts").context["page"].paginator.count
+    overdue = _list(staff, "receipts", "?overdue=true").context["page"].paginator.count
+    on_time = _list(staff, "receipts", "?overdue=false").context["page"].paginator.count
+    assert 0 < overdue < every
+    assert overdue + on_time == every
+    quarantined = _list(staff, "lots", "?is_quarantined=true").context["page"].paginator.count
+    cleared = _list(staff, "lots", "?is_quarantined=false").context["page"].paginator.count
+    assert (quarantined, quarantined + cleared) == (
+        MaterialLot.objects.filter(is_quarantined=True).count(),
+        20,
+    )
+    # An unfiltered form offers the empty choice first, so submitting it filters nothing.
+    form = _list(staff, "lots").context["filter"].form
+    assert list(form.fields["is_quarantined"].choices)[0][0] == ""
