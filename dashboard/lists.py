@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from donations.models import Need
+from donations.models import DonationOffer, MaterialLot, Need
 from donations.selectors import lot_list, offer_list
 from shipments.models import ReceiptRequest, Shipment, ShipmentDocument
 
@@ -42,6 +42,18 @@ class ListKind:
 
 def _city_name(city) -> str:
     return city.name if city else ""
+
+
+def _label(model, field: str):
+    """A column value: the choice's label. Faster than get_FOO_display, which hashes every
+    choice of the field on each call (seconds over 100,000 rows)."""
+    labels = dict(model._meta.get_field(field).flatchoices)
+
+    def value(obj):
+        code = getattr(obj, field)
+        return str(labels.get(code, code))
+
+    return value
 
 
 def _local(value):
@@ -89,7 +101,7 @@ OFFERS = ListKind(
             link=lambda o: reverse("donations:review-detail", args=[o.reference]),
         ),
         Column(_("Donor"), lambda o: o.donor.name, sort="donor"),
-        Column(_("Status"), lambda o: o.get_status_display(), sort="status"),
+        Column(_("Status"), _label(DonationOffer, "status"), sort="status"),
         Column(_("Preferred city"), lambda o: _city_name(o.preferred_city)),
         Column(_("Lots"), lambda o: o.lot_count, numeric=True),
         Column(_("Submitted at"), lambda o: _local(o.submitted_at), sort="submitted"),
@@ -111,7 +123,7 @@ LOTS = ListKind(
         ),
         Column(_("Offer"), lambda lot: lot.offer.reference),
         Column(_("Donor"), lambda lot: lot.offer.donor.name),
-        Column(_("Category"), lambda lot: lot.get_category_display(), sort="category"),
+        Column(_("Category"), _label(MaterialLot, "category"), sort="category"),
         Column(_("Product"), lambda lot: lot.product, sort="product"),
         Column(_("Manufacturer"), lambda lot: lot.manufacturer),
         Column(_("Standard"), lambda lot: lot.standard.slug if lot.standard else ""),
@@ -123,7 +135,7 @@ LOTS = ListKind(
         Column(_("Unit value"), lambda lot: lot.unit_value, numeric=True),
         Column(_("Currency"), lambda lot: lot.currency),
         Column(_("Expires"), lambda lot: lot.expires_on, sort="expires"),
-        Column(_("Status"), lambda lot: lot.get_status_display(), sort="status"),
+        Column(_("Status"), _label(MaterialLot, "status"), sort="status"),
         Column(_("Quarantined"), lambda lot: _("yes") if lot.is_quarantined else _("no")),
     ),
 )
@@ -137,10 +149,10 @@ NEEDS = ListKind(
     columns=(
         Column(_("City"), lambda n: n.city.name, sort="city"),
         Column(_("Recipient"), lambda n: n.recipient.name),
-        Column(_("Category"), lambda n: n.get_category_display(), sort="category"),
+        Column(_("Category"), _label(Need, "category"), sort="category"),
         Column(_("Quantity"), lambda n: n.quantity, sort="quantity", numeric=True),
         Column(_("Needed by"), lambda n: n.needed_by, sort="needed_by"),
-        Column(_("Status"), lambda n: n.get_status_display(), sort="status"),
+        Column(_("Status"), _label(Need, "status"), sort="status"),
         Column(_("Description"), lambda n: n.description),
     ),
 )
@@ -155,8 +167,8 @@ SHIPMENTS = ListKind(
         Column(_("Reference"), lambda s: s.reference, sort="reference"),
         Column(_("City"), lambda s: s.city.name, sort="city"),
         Column(_("Consignee"), lambda s: s.consignee.name),
-        Column(_("Status"), lambda s: s.get_status_display(), sort="status"),
-        Column(_("Mode"), lambda s: s.get_mode_display(), sort="mode"),
+        Column(_("Status"), _label(Shipment, "status"), sort="status"),
+        Column(_("Mode"), _label(Shipment, "mode"), sort="mode"),
         Column(_("Carrier"), lambda s: s.carrier.name if s.carrier else ""),
         Column(_("AWB / B/L"), lambda s: s.carrier_reference),
         Column(_("Gross kg"), lambda s: s.gross_weight_kg, sort="kg", numeric=True),
@@ -176,8 +188,8 @@ DOCUMENTS = ListKind(
     columns=(
         Column(_("Shipment"), lambda d: d.shipment.reference, sort="shipment"),
         Column(_("City"), lambda d: d.shipment.city.name),
-        Column(_("Kind"), lambda d: d.get_kind_display(), sort="kind"),
-        Column(_("State"), lambda d: d.get_state_display(), sort="state"),
+        Column(_("Kind"), _label(ShipmentDocument, "kind"), sort="kind"),
+        Column(_("State"), _label(ShipmentDocument, "state"), sort="state"),
         Column(_("Requested at"), lambda d: _local(d.requested_at), sort="requested"),
         Column(_("Rendered at"), lambda d: _local(d.rendered_at), sort="rendered"),
         Column(_("Error"), lambda d: d.error),
@@ -195,7 +207,7 @@ RECEIPTS = ListKind(
         Column(_("City"), lambda r: r.shipment.city.name),
         Column(_("Contact"), lambda r: r.contact.name),
         Column(_("Email"), lambda r: r.contact.email),
-        Column(_("Status"), lambda r: r.get_status_display(), sort="status"),
+        Column(_("Status"), _label(ReceiptRequest, "status"), sort="status"),
         Column(_("Due on"), lambda r: r.due_on, sort="due"),
         Column(_("Overdue"), lambda r: _("yes") if r.is_overdue else _("no")),
         Column(_("Sent at"), lambda r: _local(r.sent_at), sort="sent"),
