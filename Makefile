@@ -31,7 +31,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 worker: install
-	$(BIN)/celery -A sfiec worker --loglevel=INFO
+	$(BIN)/celery -A sfiec worker --loglevel=INFO --queues=celery,pdf
 
 # Database (SQLite or PostgreSQL) and media folder in one archive; the last line is its path.
 backup: install

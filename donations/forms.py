@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from compliance.models import Standard
 from partners.models import Contact, SisterCity
 from sfiec.choices import CURRENCIES, AttachmentKind, Category, Unit
 from sfiec.uploads import DOCUMENT_TYPES, IMAGE_TYPES, upload_check
+from standards.models import Standard
 
+from .rules import EARLIEST_DATE, latest_date, lot_problems
 from .services import InspectionResult
 
 MAX_QUANTITY = 10_000_000
@@ -149,44 +150,20 @@ class LotFieldsForm(forms.Form):
         label=_("The manufacturer is on the export whitelist"), required=False
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser's date picker offers the plausible range the rules allow.
+        latest = latest_date(timezone.localdate()).isoformat()
+        for name in ("manufactured_on", "expires_on"):
+            self.fields[name].widget.attrs.update(min=EARLIEST_DATE.isoformat(), max=latest)
+
     def clean(self):
         data = super().clean()
-        today = timezone.localdate()
-        made, expires = data.get("manufactured_on"), data.get("expires_on")
-        if made and made > today:
-            self.add_error("manufactured_on", _("The manufacture date is in the future."))
-        if made and expires and made > expires:
-            self.add_error("expires_on", _("The expiry date is before the manufacture date."))
-        elif expires and expires <= today:
-            self.add_error("expires_on", _("These goods have already expired."))
-        standard, category = data.get("standard"), data.get("category")
-        if standard and category and category not in (standard.categories or []):
-            self.add_error(
-                "standard",
-                _("%(standard)s does not cover the category “%(category)s”.")
-                % {"standard": standard.slug, "category": Category(category).label},
-            )
-        quantity, cartons = data.get("quantity_offered"), data.get("cartons")
-        per_carton = data.get("units_per_carton")
-        if quantity and cartons and per_carton:
-            if not (cartons - 1) * per_carton < quantity <= cartons * per_carton:
-                self.add_error(
-                    "units_per_carton",
-                    _(
-                        "%(cartons)d cartons of %(per)d hold up to %(total)d units, "
-                        "but the quantity is %(quantity)d; only the last carton may be "
-                        "partly filled."
-                    )
-                    % {
-                        "cartons": cartons,
-                        "per": per_carton,
-                        "total": cartons * per_carton,
-                        "quantity": quantity,
-                    },
-                )
-        gross, net = data.get("gross_weight_kg"), data.get("net_weight_kg")
-        if gross is not None and net is not None and gross and net > gross:
-            self.add_error("net_weight_kg", _("The net weight is more than the gross weight."))
+        # A field that failed its own checks is not compared with the others.
+        facts = {name: data.get(name) for name in RULE_FIELDS if name not in self.errors}
+        for field, messages in lot_problems(**facts, offered=True).items():
+            for message in messages:
+                self.add_error(field, message)
         return data
 
     def lot_values(self) -> dict:
@@ -201,6 +178,17 @@ class LotFieldsForm(forms.Form):
 
 
 LOT_VALUE_FIELDS = [name for name in LotFieldsForm.base_fields]
+RULE_FIELDS = (
+    "category",
+    "standard",
+    "quantity_offered",
+    "cartons",
+    "units_per_carton",
+    "gross_weight_kg",
+    "net_weight_kg",
+    "manufactured_on",
+    "expires_on",
+)
 
 
 class LotForm(LotFieldsForm):

@@ -1,10 +1,13 @@
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from sfiec.choices import CURRENCIES, AttachmentKind, Category, Unit, choice_values
+
+from .rules import lot_validate
 
 
 class NeedStatus(models.TextChoices):
@@ -28,7 +31,7 @@ class Need(models.Model):
     description = models.TextField(_("description"), blank=True)
     quantity = models.PositiveIntegerField(_("quantity"))
     accepted_standards = models.ManyToManyField(
-        "compliance.Standard", blank=True, related_name="needs"
+        "standards.Standard", blank=True, related_name="needs"
     )
     needed_by = models.DateField(_("needed by"), null=True, blank=True)
     status = models.CharField(
@@ -156,7 +159,7 @@ class MaterialLot(models.Model):
     product = models.CharField(_("product"), max_length=200, help_text=_("Brand and model."))
     manufacturer = models.CharField(_("manufacturer"), max_length=200)
     standard = models.ForeignKey(
-        "compliance.Standard",
+        "standards.Standard",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -265,6 +268,28 @@ class MaterialLot(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.product}"
+
+    def clean(self):
+        """The rules between the lot's fields (``donations.rules``); ``full_clean`` runs them."""
+        lot_validate(
+            category=self.category,
+            standard=self._standard_or_none(),
+            quantity_offered=self.quantity_offered,
+            cartons=self.cartons,
+            units_per_carton=self.units_per_carton,
+            gross_weight_kg=self.gross_weight_kg,
+            net_weight_kg=self.net_weight_kg,
+            manufactured_on=self.manufactured_on,
+            expires_on=self.expires_on,
+        )
+
+    def _standard_or_none(self):
+        if self.standard_id is None:
+            return None
+        try:
+            return self.standard
+        except ObjectDoesNotExist:
+            return None  # clean_fields names the unknown standard
 
     @property
     def quantity_available(self) -> int:

@@ -2,22 +2,27 @@
 
 import hashlib
 import json
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance import services as compliance_services
 from sfiec.choices import AttachmentKind
 from sfiec.exceptions import DomainError
+from sfiec.outbox import outbox_enqueue
 from sfiec.references import reference_next
 from sfiec.uploads import CheckedUpload
 from sfiec.workflow import transition_apply
 
 from .models import Attachment, DonationOffer, MaterialLot, Need
+from .signals import lot_facts_changed_announce, lots_received_announce
 from .workflows import LOT_WORKFLOW, NEED_WORKFLOW, OFFER_WORKFLOW
 
 LOT_FIELDS = (
@@ -182,7 +187,7 @@ def lot_update(*, lot: MaterialLot, actor, **values) -> MaterialLot:
         locked.full_clean()
         locked._change_reason = "details corrected"
         locked.save()
-        compliance_services.lot_inputs_changed(lot_id=locked.pk)
+        lot_facts_changed_announce(locked.pk)
     lot.refresh_from_db()
     return lot
 
@@ -232,7 +237,7 @@ def offer_withdraw(*, offer: DonationOffer, actor, reason: str = "") -> Donation
     )
 
 
-def lot_receive(
+def _lot_receive(
     *,
     lot: MaterialLot,
     actor,
@@ -240,7 +245,7 @@ def lot_receive(
     is_quarantined: bool = False,
     note: str = "",
 ) -> MaterialLot:
-    """Record a lot's arrival at the warehouse and its inspection result.
+    """The receiving half of ``lot_intake``, which every door calls (it also queues the checks).
 
     Only an accepted offer's lots can be received, and never more than was offered.
     """
@@ -278,8 +283,8 @@ def _quarantine_reason_check(*, is_quarantined: bool, note: str) -> None:
         raise ValidationError({"note": [_("Quarantining a lot needs a reason.")]})
 
 
-def lot_reject(*, lot: MaterialLot, actor, reason: str) -> MaterialLot:
-    """Reject a pledged lot at inspection, with a reason."""
+def _lot_reject(*, lot: MaterialLot, actor, reason: str) -> MaterialLot:
+    """The rejecting half of ``lot_intake``: reject a pledged lot at inspection, with a reason."""
     if not reason.strip():
         raise DomainError(_("Rejecting a lot needs a reason."))
 
@@ -355,10 +360,8 @@ def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
 
 
 def _enqueue_on_commit(task_name: str, *args) -> None:
-    from . import tasks  # tasks import services; imported late to avoid a cycle
-
-    task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(*args))
+    """Queue a donations task through the outbox: kept with the change, sent after commit."""
+    outbox_enqueue(f"donations.tasks.{task_name}", *args)
 
 
 def attachment_add(*, lot: MaterialLot, kind: str, upload: CheckedUpload, actor=None) -> Attachment:
@@ -389,7 +392,7 @@ def attachment_add(*, lot: MaterialLot, kind: str, upload: CheckedUpload, actor=
         default_storage.delete(attachment.file.name)
         raise
     # A new certificate can change the verdict: the lot's checks must be run again.
-    compliance_services.lot_inputs_changed(lot_id=lot.pk)
+    lot_facts_changed_announce(lot.pk)
     return attachment
 
 
@@ -497,9 +500,9 @@ def lot_intake(
         raise DomainError(_("Unknown inspection result."))
     with _stored_files_removed_on_error() as stored, transaction.atomic():
         if result == InspectionResult.REJECTED:
-            lot = lot_reject(lot=lot, actor=actor, reason=note)
+            lot = _lot_reject(lot=lot, actor=actor, reason=note)
         else:
-            lot = lot_receive(
+            lot = _lot_receive(
                 lot=lot,
                 actor=actor,
                 quantity_received=quantity_received,
@@ -512,8 +515,7 @@ def lot_intake(
             )
             stored.names.append(attachment.file.name)
         if result != InspectionResult.REJECTED:
-            lot_id = lot.pk
-            transaction.on_commit(lambda: compliance_services.lot_checks_enqueue([lot_id]))
+            lots_received_announce([lot.pk])
     return lot
 
 
@@ -532,3 +534,99 @@ def lot_attachment_upload(
         attachment = attachment_add(lot=lot, kind=kind, upload=upload, actor=actor)
         stored.names.append(attachment.file.name)
     return attachment
+
+
+# --- spreadsheet import: preview, then confirm ---------------------------------------------
+
+
+class ImportPreviewExpired(DomainError):
+    """No preview is waiting under this token for this user (expired, confirmed, or not theirs)."""
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """A checked spreadsheet: its rows, the lot values of the valid ones and every row error."""
+
+    rows: list
+    lots: list[dict]
+    errors: list
+    seconds: float
+
+    @property
+    def error_rows(self) -> int:
+        return len({error.row for error in self.errors})
+
+
+def _import_key(token: str) -> str:
+    return f"offer-import:{token}"
+
+
+def offer_import_preview(
+    *,
+    spreadsheet,
+    token: str,
+    donor: dict,
+    preferred_city=None,
+    notes: str = "",
+    user=None,
+) -> ImportPreview:
+    """Read and check every row of a spreadsheet; nothing is saved.
+
+    If every row is valid, the raw rows wait (``OFFER_IMPORT_PREVIEW_SECONDS``) under ``token``
+    for ``offer_import_confirm`` by the same user; they are checked again then. Raises
+    ValidationError if the file cannot be read as the template.
+    """
+    from . import imports  # imports → forms → services: imported late to avoid a cycle
+
+    started = time.monotonic()
+    rows = imports.rows_read(spreadsheet)
+    lots, errors = imports.rows_check(rows)
+    if not errors:
+        cache.set(
+            _import_key(token),
+            {
+                "rows": rows,
+                "donor": donor,
+                "city": getattr(preferred_city, "pk", None),
+                "notes": notes,
+                "user": _user_pk(user),
+            },
+            timeout=settings.OFFER_IMPORT_PREVIEW_SECONDS,
+        )
+    return ImportPreview(
+        rows=rows, lots=lots, errors=errors, seconds=round(time.monotonic() - started, 2)
+    )
+
+
+def offer_import_confirm(*, token: str, user=None) -> DonationOffer:
+    """Submit the offer of a preview that ``user`` made under ``token``, all rows or none.
+
+    Raises ImportPreviewExpired if no such preview waits, DomainError if its rows are no longer
+    valid (say a standard was removed meanwhile).
+    """
+    from partners.models import SisterCity
+
+    from . import imports
+
+    pending = cache.get(_import_key(token)) if token else None
+    if pending is None or pending["user"] != _user_pk(user):
+        raise ImportPreviewExpired(
+            _("This preview has expired; please upload the spreadsheet again.")
+        )
+    lots, errors = imports.rows_check([tuple(row) for row in pending["rows"]])
+    if errors:
+        raise DomainError(_("The rows are no longer valid; please upload them again."))
+    offer, _created = offer_submit(
+        user=user,
+        donor=pending["donor"],
+        lots=[{"values": values} for values in lots],
+        preferred_city=SisterCity.objects.filter(pk=pending["city"]).first(),
+        notes=pending["notes"],
+        submission_key=token,
+    )
+    cache.delete(_import_key(token))
+    return offer
+
+
+def _user_pk(user):
+    return user.pk if getattr(user, "is_authenticated", False) else None

@@ -25,4 +25,3 @@ LOT_WORKFLOW = Workflow(
     {"pledged": {"received", "rejected"}},
     dict(MaterialLot.Status.choices),
 )
-WITHDRAWABLE_OFFER_STATUSES = ("submitted", "under_review")

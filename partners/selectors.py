@@ -20,7 +20,3 @@ def organisation_list_for(*, user) -> QuerySet[Organisation]:
         return organisations.filter(pk=membership.organisation_id)
     return organisations.none()
 
-
-def partner_organisation_of(user) -> Organisation | None:
-    membership = getattr(user, "partner_membership", None) if user else None
-    return membership.organisation if membership else None

@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from celery import Task, current_app
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .models import OutboxMessage
 
@@ -68,7 +70,7 @@ def _send(message: OutboxMessage) -> None:
     )
     try:
         if current_app.conf.task_always_eager:
-            current_app.tasks[message.task].apply_async(
+            _task(message.task).apply_async(
                 args=message.args, kwargs=message.kwargs, **options
             )
         else:
@@ -80,6 +82,13 @@ def _send(message: OutboxMessage) -> None:
     except Exception:
         OutboxMessage.objects.filter(pk=message.pk).update(published_at=None)
         raise
+
+
+def _task(name: str) -> Task:
+    """The registered task, importing its module when nothing has yet (task name = its path)."""
+    if name not in current_app.tasks:
+        import_string(name)
+    return current_app.tasks[name]
 
 
 def outbox_flush(*, older_than_seconds: int = 5, batch: int = 500) -> int:
@@ -101,18 +110,39 @@ def outbox_flush(*, older_than_seconds: int = 5, batch: int = 500) -> int:
     return sent
 
 
+def _lease() -> timezone.timedelta:
+    """How long a run holds its message: until the broker would hand it out again."""
+    seconds = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    return timezone.timedelta(seconds=max(1, seconds - 1))
+
+
 class OutboxTask(Task):
-    """Every task of the project: a message from the outbox runs once, then is marked done."""
+    """Every task of the project: an outbox message runs once, then is marked done.
+
+    A run first claims its message for the lease; a second delivery of the same message while
+    it runs (a flush and the first publish both landing), or after it finished, is skipped. A
+    worker that dies mid-run leaves the claim to lapse, so the broker's redelivery runs it.
+    """
 
     def __call__(self, *args, **kwargs):
         key = getattr(self.request, "id", None)
-        message = None
-        if key and len(key) == 32:
-            message = OutboxMessage.objects.filter(key=key).only("pk", "done_at").first()
-            if message is not None and message.done_at is not None:
-                logger.info("outbox: %s already ran; skipped", message)
+        claimed = False
+        if key and len(key) == 32 and not self.request.is_eager:
+            now = timezone.now()
+            claimed = bool(
+                OutboxMessage.objects.filter(key=key, done_at=None)
+                .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
+                .update(claimed_until=now + _lease())
+            )
+            if not claimed and OutboxMessage.objects.filter(key=key).exists():
+                logger.info("outbox: %s already ran or is running; skipped", key)
                 return None
+        elif key and len(key) == 32:
+            # Eager: the caller's own process runs it now; only a finished message is skipped.
+            if OutboxMessage.objects.filter(key=key).exclude(done_at=None).exists():
+                return None
+            claimed = True
         result = super().__call__(*args, **kwargs)
-        if message is not None:
-            OutboxMessage.objects.filter(pk=message.pk, done_at=None).update(done_at=timezone.now())
+        if claimed:
+            OutboxMessage.objects.filter(key=key, done_at=None).update(done_at=timezone.now())
         return result

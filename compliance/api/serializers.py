@@ -1,8 +1,15 @@
+from types import SimpleNamespace
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from compliance.catalogue import shipped_catalogue
 from compliance.models import ComplianceCheck, EquivalenceGroup, RuleSet, Standard
+from donations.rules import lot_validate
 from sfiec.choices import Category
+
+# The lot's field names as this endpoint spells them.
+LOT_FIELD_NAMES = {"manufactured_on": "manufacture_date", "expires_on": "expiry_date"}
 
 
 class FindingSerializer(serializers.Serializer):
@@ -49,13 +56,22 @@ class EvaluateRequestSerializer(serializers.Serializer):
         return value.upper()
 
     def validate(self, data):
-        if data["arrival_date"] < data["export_date"]:
-            raise serializers.ValidationError({"arrival_date": "Arrival cannot be before export."})
-        made, expires = data.get("manufacture_date"), data.get("expiry_date")
-        if made and expires and made > expires:
-            raise serializers.ValidationError(
-                {"expiry_date": "Expiry cannot be before manufacture."}
+        # The same rules as every other door that takes a lot (donations.rules).
+        spec = shipped_catalogue().standards.get(data["standard"]) if data["standard"] else None
+        try:
+            lot_validate(
+                category=data["category"],
+                standard=SimpleNamespace(slug=spec.slug, categories=spec.category)
+                if spec
+                else None,
+                manufactured_on=data.get("manufacture_date"),
+                expires_on=data.get("expiry_date"),
+                export_date=data["export_date"],
+                arrival_date=data["arrival_date"],
+                names=LOT_FIELD_NAMES,
             )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
         return data
 
 
@@ -92,6 +108,8 @@ class ComplianceCheckSerializer(serializers.ModelSerializer):
             "overridden_by",
             "overridden_at",
             "override_reason",
+            "override_carried_from",
+            "override_lapsed",
         ]
         read_only_fields = fields
 

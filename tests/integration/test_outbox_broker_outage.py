@@ -48,7 +48,7 @@ class Stack:
             DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
             REDIS_URL=f"redis://127.0.0.1:{self.port}/0",
             MEDIA_ROOT=str(tmp_path / "media"),
-            CELERY_VISIBILITY_TIMEOUT="3",
+            CELERY_VISIBILITY_TIMEOUT="10",
         )
         self.manage("migrate", "--noinput")
 
@@ -206,13 +206,16 @@ def test_work_committed_while_the_broker_is_down_runs_once_when_it_is_back(stack
 def test_a_worker_killed_mid_task_is_replaced_and_the_task_finishes_once(stack):
     stack.redis_start()
     first = stack.worker_start()
-    stack.enqueue("slow", sleep=4)
+    stack.enqueue("slow", sleep=3)
     # Wait until the worker has taken the task, then kill it without a chance to clean up.
     assert _wait(lambda: stack.started_labels() == ["slow"], 60), stack.worker_log(first)
     os.killpg(first.pid, signal.SIGKILL)
     first.wait(timeout=20)
     assert stack.run_labels() == []
 
+    # The broker hands an unacknowledged task out again once its visibility timeout has
+    # passed; a worker restores such tasks when it starts.
+    time.sleep(11)
     stack.worker_start()
     assert _wait(lambda: stack.run_labels() == ["slow"], 90), stack.run_labels()
     time.sleep(5)

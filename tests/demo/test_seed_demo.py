@@ -86,3 +86,29 @@ def test_seed_demo_prints_no_password_outside_development(capsys, settings):
     assert "sfiec-demo-2026" not in output
     user = apps.get_model("auth.User").objects.get(username="coordinator")
     assert not user.has_usable_password()
+
+
+@pytest.mark.django_db
+def test_seed_demo_receives_lots_through_intake_which_queues_their_checks(
+    django_capture_on_commit_callbacks,
+):
+    """Lots received by the demo get the checks intake queues (leaving today), not only the
+    checks their shipments run for their own dates (leaving in three days)."""
+    from django.utils import timezone
+
+    from compliance.models import ComplianceCheck
+    from donations.models import MaterialLot
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))
+    received = MaterialLot.objects.filter(status="received")
+    assert received.count() == 5
+    today = timezone.localdate()
+    for lot in received:
+        current = ComplianceCheck.objects.filter(lot=lot, is_current=True)
+        if lot.shipment_lines.exists():
+            # Intake's refresh re-runs a check on its own dates: a lot already checked for
+            # its shipment keeps the shipment's dates for that country.
+            assert current.exists(), lot
+        else:
+            assert current.filter(export_date=today).exists(), lot

@@ -1,42 +1,27 @@
-"""Pages of the intake: the public offer form and import, the partner area, staff review and intake.
+"""Public pages: the offer form and the spreadsheet import, for anyone.
 
-Each view states who may use it; state changes go through ``donations.services``.
+A signed-in partner offers for its own organisation; everyone else offers as a stranger, and the
+submitting browser session alone sees its confirmation.
 """
 
 import functools
 import secrets
-import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sfiec.decorators import partner_required, role_required, staff_required
 from sfiec.exceptions import DomainError
-from sfiec.roles import Role, user_has_role
 from sfiec.throttling import rate_limit
-from sfiec.uploads import download_response, request_too_large, upload_batch_check
+from sfiec.uploads import request_too_large, upload_batch_check
 
-from . import imports, selectors, services
-from .forms import (
-    LOT_VALUE_FIELDS,
-    DecisionForm,
-    IntakeForm,
-    LotForm,
-    LotFormSet,
-    OfferFilterForm,
-    OfferForm,
-    OfferImportForm,
-    WithdrawForm,
-)
-from .models import DonationOffer, MaterialLot
+from .. import imports, services
+from ..forms import LOT_VALUE_FIELDS, LotForm, LotFormSet, OfferForm, OfferImportForm
+from ..models import DonationOffer
 
 SESSION_OFFERS = "intake_submitted_offers"
 SESSION_IMPORTS = "intake_import_previews"
@@ -212,10 +197,6 @@ def import_template(request, fmt):
     return response
 
 
-def _import_key(token: str) -> str:
-    return f"offer-import:{token}"
-
-
 @require_http_methods(["GET", "POST"])
 @_body_capped
 @rate_limit("offer_submit", template=RATE_TEMPLATE)
@@ -230,38 +211,31 @@ def offer_import(request):
         return render(request, "donations/offer_thanks.html", {"offer": None})
     if not form.is_valid():
         return render(request, "donations/offer_import.html", {"form": form})
-    started = time.monotonic()
+    token = form.cleaned_data["submission_key"]
     try:
-        rows = imports.rows_read(form.cleaned_data["spreadsheet"])
+        preview = services.offer_import_preview(
+            spreadsheet=form.cleaned_data["spreadsheet"],
+            token=token,
+            donor=form.donor_values(),
+            preferred_city=form.cleaned_data["preferred_city"],
+            notes=form.cleaned_data["notes"],
+            user=user,
+        )
     except ValidationError as error:
         form.add_error("spreadsheet", error.messages)
         return render(request, "donations/offer_import.html", {"form": form})
-    lots, errors = imports.rows_check(rows)
-    token = form.cleaned_data["submission_key"]
-    if not errors:
-        # Raw rows wait in the cache for the confirmation; they are checked again then.
-        cache.set(
-            _import_key(token),
-            {
-                "rows": rows,
-                "donor": form.donor_values(),
-                "city": getattr(form.cleaned_data["preferred_city"], "pk", None),
-                "notes": form.cleaned_data["notes"],
-                "user": getattr(user, "pk", None),
-            },
-            timeout=settings.OFFER_IMPORT_PREVIEW_SECONDS,
-        )
+    if not preview.errors:
         # Only this browser session may confirm the preview.
         request.session[SESSION_IMPORTS] = [*request.session.get(SESSION_IMPORTS, [])[-4:], token]
     context = {
         "form": form,
-        "rows": rows[:20],
-        "row_count": len(rows),
-        "lots": lots[:20],
-        "errors": errors,
-        "error_rows": len({error.row for error in errors}),
+        "rows": preview.rows[:20],
+        "row_count": len(preview.rows),
+        "lots": preview.lots[:20],
+        "errors": preview.errors,
+        "error_rows": preview.error_rows,
         "token": token,
-        "seconds": round(time.monotonic() - started, 2),
+        "seconds": preview.seconds,
     }
     return render(request, "donations/offer_import_preview.html", context)
 
@@ -270,201 +244,20 @@ def offer_import(request):
 @rate_limit("offer_submit", template=RATE_TEMPLATE)
 def offer_import_confirm(request):
     """Public, with the token of a preview made by the same user: save the whole offer."""
-    from partners.models import SisterCity
-
     token = request.POST.get("token", "")
-    mine = token in request.session.get(SESSION_IMPORTS, [])
-    pending = cache.get(_import_key(token)) if mine else None
     user = request.user if request.user.is_authenticated else None
-    if pending is None or pending["user"] != getattr(user, "pk", None):
+    # Only the browser session that made the preview may confirm it.
+    mine = token in request.session.get(SESSION_IMPORTS, [])
+    try:
+        offer = services.offer_import_confirm(token=token if mine else "", user=user)
+    except services.ImportPreviewExpired as error:
         existing = DonationOffer.objects.filter(submission_key=token).first() if token else None
         if existing is not None and existing.reference in request.session.get(SESSION_OFFERS, []):
             return redirect("donations:offer-thanks", reference=existing.reference)
-        messages.error(request, _("This preview has expired; please upload the spreadsheet again."))
+        messages.error(request, error.message)
         return redirect("donations:offer-import")
-    lots, errors = imports.rows_check([tuple(row) for row in pending["rows"]])
-    if errors:
-        messages.error(request, _("The rows are no longer valid; please upload them again."))
-        return redirect("donations:offer-import")
-    try:
-        offer, _created = services.offer_submit(
-            user=user,
-            donor=pending["donor"],
-            lots=[{"values": values} for values in lots],
-            preferred_city=SisterCity.objects.filter(pk=pending["city"]).first(),
-            notes=pending["notes"],
-            submission_key=token,
-        )
     except (ValidationError, DomainError) as error:
         messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
         return redirect("donations:offer-import")
-    cache.delete(_import_key(token))
     _remember_offer(request, offer)
     return redirect("donations:offer-thanks", reference=offer.reference)
-
-
-# --- partner area -------------------------------------------------------------------------
-
-
-def _offer_or_404(user, reference):
-    try:
-        return selectors.offer_get(user=user, reference=reference)
-    except DonationOffer.DoesNotExist:
-        raise Http404 from None
-
-
-@partner_required
-@require_GET
-def partner_offer_list(request):
-    """Partners: their organisation's offers."""
-    offers = selectors.offer_list(user=request.user)
-    page = Paginator(offers, 25).get_page(request.GET.get("page"))
-    return render(request, "donations/partner_offer_list.html", {"page": page})
-
-
-@partner_required
-@require_GET
-def partner_offer_detail(request, reference):
-    """Partners: one of their organisation's offers, its lots and the decision with its reason."""
-    offer = _offer_or_404(request.user, reference)
-    return render(
-        request,
-        "donations/partner_offer_detail.html",
-        {"offer": offer, "withdraw_form": WithdrawForm(), "can_withdraw": _can_withdraw(offer)},
-    )
-
-
-def _can_withdraw(offer) -> bool:
-    return offer.status in selectors.OPEN_STATUSES
-
-
-@partner_required
-@require_POST
-def partner_offer_withdraw(request, reference):
-    """Partners: withdraw one of their offers that has not been decided yet."""
-    offer = _offer_or_404(request.user, reference)
-    form = WithdrawForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.offer_withdraw(offer=offer, actor=request.user, reason=reason)
-        messages.success(request, _("Offer %s withdrawn.") % offer.reference)
-    except DomainError as error:
-        messages.error(request, error.message)
-    return redirect("donations:partner-offer-detail", reference=offer.reference)
-
-
-# --- staff review and intake --------------------------------------------------------------
-
-
-@staff_required
-@require_GET
-def review_queue(request):
-    """Staff: offers to review, oldest first, with filters."""
-    filters = OfferFilterForm(request.GET or {"status": "open"})
-    criteria = filters.cleaned_data if filters.is_valid() else {"status": "open"}
-    offers = selectors.offer_review_queue(
-        user=request.user,
-        status=criteria.get("status", "open"),
-        city=criteria.get("city"),
-        category=criteria.get("category", ""),
-        q=criteria.get("q", ""),
-    )
-    page = Paginator(offers, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "donations/review_queue.html",
-        {"filters": filters, "page": page, "query": query.urlencode()},
-    )
-
-
-@staff_required
-@require_GET
-def review_detail(request, reference):
-    """Staff: an offer with its lots and attachment previews; coordinators decide here."""
-    offer = _offer_or_404(request.user, reference)
-    return render(
-        request,
-        "donations/review_detail.html",
-        {
-            "offer": offer,
-            "can_decide": offer.status in selectors.OPEN_STATUSES
-            and user_has_role(request.user, Role.COORDINATOR),
-            "can_intake": offer.status == DonationOffer.Status.ACCEPTED
-            and user_has_role(request.user, Role.COORDINATOR),
-            "accept_form": DecisionForm(initial={"decision": "accept"}, prefix="accept"),
-            "decline_form": DecisionForm(initial={"decision": "decline"}, prefix="decline"),
-        },
-    )
-
-
-@role_required(Role.COORDINATOR)
-@require_POST
-def review_decide(request, reference):
-    """Coordinators: accept or decline an offer with a reason the partner is told."""
-    offer = _offer_or_404(request.user, reference)
-    prefix = "decline" if "decline-decision" in request.POST else "accept"
-    form = DecisionForm(request.POST, prefix=prefix)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("donations:review-detail", reference=reference)
-    try:
-        services.offer_decide(
-            offer=offer,
-            actor=request.user,
-            accept=form.cleaned_data["decision"] == "accept",
-            reason=form.cleaned_data["reason"],
-        )
-        messages.success(request, _("Decision recorded; the partner has been told."))
-    except DomainError as error:
-        messages.error(request, error.message)
-    return redirect("donations:review-detail", reference=reference)
-
-
-@role_required(Role.COORDINATOR)
-@require_http_methods(["GET", "POST"])
-def lot_intake(request, reference):
-    """Coordinators: record a lot's arrival and inspection at the warehouse."""
-    lot = _lot_or_404(request.user, reference)
-    form = IntakeForm(request.POST or None, request.FILES or None, lot=lot)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.lot_intake(
-                lot=lot,
-                actor=request.user,
-                result=form.cleaned_data["result"],
-                quantity_received=form.cleaned_data.get("quantity_received") or 0,
-                note=form.cleaned_data["note"],
-                photos=form.cleaned_data["photos"],
-            )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Intake of %s recorded.") % lot.reference)
-            return redirect("donations:review-detail", reference=lot.offer.reference)
-    return render(request, "donations/lot_intake.html", {"lot": lot, "form": form})
-
-
-def _lot_or_404(user, reference) -> MaterialLot:
-    lot = selectors.lot_list(user=user).filter(reference=reference).first()
-    if lot is None:
-        raise Http404
-    return lot
-
-
-@require_GET
-def attachment_download(request, pk):
-    """Signed-in staff, or the partner whose organisation owns the lot; anyone else gets 404."""
-    if not request.user.is_authenticated:
-        raise Http404
-    attachment = selectors.attachment_list(user=request.user).filter(pk=pk).first()
-    if attachment is None:
-        raise Http404
-    return download_response(
-        attachment.file,
-        filename=attachment.original_name or attachment.file.name.rsplit("/", 1)[-1],
-        content_type=attachment.content_type,
-    )
