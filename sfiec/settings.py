@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "donations",
     "compliance",
     "shipments",
+    "dashboard",  # the staff dashboard and lists; reads every app, nothing imports it
     "demo",  # demo data (seed_demo); last, as it may use every app
 ]
 

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("donations.api.urls")),
     path("", include("compliance.api.urls")),
     path("", include("shipments.api.urls")),
+    path("", include("dashboard.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,4 +33,5 @@ urlpatterns = [
     path("", include("donations.urls")),
     path("", include("compliance.urls")),
     path("", include("shipments.urls")),
+    path("", include("dashboard.urls")),
 ]

@@ -5,6 +5,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from sfiec.roles import user_is_staff_member
+
 
 @require_GET
 @never_cache
@@ -33,7 +35,11 @@ def _probe(call) -> str:
 
 @require_GET
 def home(request):
-    """The landing page: what sfiec is, and the doors for each kind of user."""
+    """The landing page: what sfiec is, and the doors for each kind of user.
+
+    Staff land on their dashboard instead (also after logging in)."""
+    if user_is_staff_member(request.user):
+        return redirect("dashboard:home")
     return render(request, "home.html")
 
 

@@ -8,7 +8,13 @@ from django.urls import reverse
 def test_every_html_page_carries_the_policy(client, manager):
     public = [reverse("home"), reverse("donations:offer-new"), reverse("login"), "/api/docs/"]
     client.force_login(manager)
-    staff = [reverse("donations:review-queue"), reverse("admin:index")]
+    # Signed in, staff land on the dashboard rather than the home page.
+    public[0] = reverse("dashboard:home")
+    staff = [
+        reverse("donations:review-queue"),
+        reverse("admin:index"),
+        reverse("dashboard:list", args=["lots"]),
+    ]
     for url in [*public, *staff]:
         response = client.get(url)
         assert response.status_code == 200, url

@@ -36,6 +36,7 @@ def _values(demo_lot, path: str) -> dict:
         "pk": ComplianceCheck.objects.first().pk
         if "check" in path
         else SignupRequest.objects.first().pk,
+        "kind": "lots",  # the dashboard's lists
     }
 
 
@@ -96,7 +97,8 @@ def test_no_staff_page_shows_the_viewer_a_write_button(demo, client, viewer):
         reverse("donations:review-detail", args=[lot.offer.reference]),
         reverse("compliance:lot", args=[lot.reference]),
         reverse("partners:signup-list"),
-        reverse("home"),
+        reverse("dashboard:home"),
+        reverse("dashboard:list", args=["lots"]),
     ]
     for url in pages:
         page = client.get(url)

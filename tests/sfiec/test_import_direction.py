@@ -25,6 +25,7 @@ LAYERS = {
     "donations": 2,
     "compliance": 3,
     "shipments": 4,
+    "dashboard": 5,  # the staff dashboard reads every app; nothing imports it
 }
 # The project's wiring lives in the sfiec package but sits above every app.
 PROJECT_WIRING = {

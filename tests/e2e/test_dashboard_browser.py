@@ -1,0 +1,156 @@
+"""A manager's dashboard in Chromium: the KPI numbers equal the API's, a card opens the filtered
+list, its Excel export holds the same rows; charts and map draw under a strict
+Content-Security-Policy; nothing overflows a 390 px phone.
+
+Screenshots go to SFIEC_SCREENSHOTS (a folder) when it is set, else to a temporary folder.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from partners.models import SisterCity
+from tests import factories
+from tests.dashboard.builders import populate
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'"
+)
+CHARTS = 6
+
+
+def _with_csp(page):
+    """Serve every page with a strict policy (no inline script or style), as production will.
+
+    Every request but static files passes through this handler, one at a time: the live server
+    shares the suite's in-memory SQLite connection between its threads, which must not run
+    queries at the same moment (the dashboard fetches its charts in parallel).
+    """
+
+    def handle(route):
+        response = route.fetch(max_redirects=0)
+        headers = dict(response.headers)
+        if route.request.resource_type == "document":
+            headers["content-security-policy"] = CSP
+        route.fulfill(response=response, headers=headers)
+
+    page.route(lambda url: "/static/" not in url, handle)
+    problems = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
+def _login(page, base, username):
+    page.goto(base + reverse("login"))
+    page.fill("[name=username]", username)
+    page.fill("[name=password]", "correct horse battery")
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def _data(manager):
+    populate(40)
+    SisterCity.objects.filter(slug="milan").update(name_zh="米兰")
+    for slug, name, country in [
+        ("turin", "Turin", "IT"),
+        ("incheon", "Incheon", "KR"),
+        ("phnom-penh", "Phnom Penh", "KH"),
+    ]:
+        SisterCity.objects.get_or_create(slug=slug, defaults={"name": name, "country": country})
+    return manager
+
+
+def test_manager_reads_the_dashboard_opens_a_card_and_exports_it(live_server, browser, tmp_path):
+    manager = factories.UserFactory(username="mona", roles=["manager"])
+    _data(manager)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems = _with_csp(page)
+    base = live_server.url
+    _login(page, base, "mona")
+    assert page.url == base + reverse("dashboard:home")
+
+    expect(page.locator("[data-chart][data-loaded=true]")).to_have_count(CHARTS)
+    assert page.locator("#flow-map svg").count() == 1
+    assert page.locator("canvas").count() == CHARTS - 1
+    for name in [
+        "offers-awaiting-review",
+        "lots-in-quarantine",
+        "lots-failing-compliance",
+        "documents-failed",
+        "receipts-overdue",
+        "unmet-needs",
+    ]:
+        shown = page.locator(f"a[data-kpi='{name}'] [data-kpi-value]").inner_text()
+        api = page.request.get(base + reverse(f"api:dashboard-{name}")).json()
+        assert int(shown) == api["value"], name
+    shipments = page.request.get(base + reverse("api:dashboard-shipments-by-status")).json()
+    for item in shipments["by_status"]:
+        shown = page.locator(f"a[data-kpi='shipments-by-status:{item['status']}'] [data-kpi-value]")
+        assert int(shown.inner_text()) == item["value"]
+    # The map's data table names every city with its count.
+    table = page.locator("[data-chart=flows] table")
+    assert table.locator("tbody tr").count() == SisterCity.objects.count()
+
+    expected = int(
+        page.locator("a[data-kpi='lots-failing-compliance'] [data-kpi-value]").inner_text()
+    )
+    page.click("a[data-kpi='lots-failing-compliance']")
+    page.wait_for_selector("#row-count")
+    assert "compliance=failing" in page.url
+    assert int(page.get_attribute("#row-count", "data-count")) == expected
+    listed = page.locator("#staff-list tbody tr td:first-child").all_inner_texts()
+    assert len(listed) == expected
+    with page.expect_download() as download:
+        page.click("a[data-export=xlsx]")
+    path = tmp_path / "lots.xlsx"
+    download.value.save_as(path)
+    sheet = load_workbook(path).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Reference"
+    assert [row[0] for row in rows[1:]] == listed
+    assert problems == []
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_dashboard_and_a_list_fit_phone_and_desktop(live_server, browser, tmp_path, language):
+    out = Path(os.environ.get("SFIEC_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    manager = factories.UserFactory(username="mona", roles=["manager"])
+    _data(manager)
+    base = live_server.url
+    for label, width in {"phone": 390, "desktop": 1280}.items():
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        problems = _with_csp(page)
+        _login(page, base, "mona")
+        if language != "en":
+            with page.expect_navigation():
+                page.select_option("#lang-select", language)
+        page.goto(base + reverse("dashboard:home"))
+        expect(page.locator("[data-chart][data-loaded=true]")).to_have_count(CHARTS)
+        for details in page.locator("details.chart-table").all():
+            if not details.get_attribute("open"):
+                details.locator("summary").click()
+        _shoot(page, out / f"dashboard_{language}_{label}.png", width)
+        page.goto(base + reverse("dashboard:list", args=["lots"]) + "?sort=-kg")
+        _shoot(page, out / f"list_lots_{language}_{label}.png", width)
+        assert problems == []
+        context.close()
+
+
+def _shoot(page, path, width):
+    page.screenshot(path=str(path), full_page=True)
+    overflow = page.evaluate("document.documentElement.scrollWidth") - width
+    assert overflow <= 0, f"{path.name} is {overflow}px wider than the {width}px screen"
