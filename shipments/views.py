@@ -5,16 +5,13 @@ answers 403 to anyone else, anonymous users go to the login page). State changes
 ``shipments.services`` and ``shipments.tracking``; their refusals are shown beside the form.
 """
 
-import importlib.util
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -37,8 +34,6 @@ from .forms import (
 from .models import Shipment, ShipmentLine, TrackingToken
 from .workflows import CANCELLABLE, EDITABLE_STATUSES, SHIPMENT_WORKFLOW
 
-DOCUMENTS_INCLUDE = "shipments/includes/documents.html"
-DOCUMENTS_SLOT = "shipments/includes/documents_slot.html"
 PAGE_SIZE = 25
 
 
@@ -135,33 +130,6 @@ def shipment_edit(request, reference):
     return render(request, "shipments/shipment_edit.html", {"shipment": shipment, "form": form})
 
 
-def _documents_include() -> str:
-    """Where the document pack box comes from, once the documents work is installed.
-
-    Its template tag gives the box its documents and progress; without the tag the bare
-    fragment is included; without either, the page keeps a marked place for it.
-    """
-    try:
-        has_tag = importlib.util.find_spec("shipments.templatetags.shipment_documents")
-    except ModuleNotFoundError:
-        has_tag = None
-    if has_tag is not None:
-        return DOCUMENTS_SLOT
-    try:
-        get_template(DOCUMENTS_INCLUDE)
-    except TemplateDoesNotExist:
-        return ""
-    return DOCUMENTS_INCLUDE
-
-
-def _url_or_empty(name: str, *args) -> str:
-    """A link to a page another part of the work provides, if it is installed."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
 def _detail(request, shipment, *, line_form=None, line_lot=None, move_form=None, status=200):
     """Render the shipment page; a refused POST passes its bound form to show the errors."""
     can_write = user_may(request.user, "shipment.transition")
@@ -197,8 +165,7 @@ def _detail(request, shipment, *, line_form=None, line_lot=None, move_form=None,
         "token_form": TrackingTokenForm(),
         "receipt": receipt,
         "evidence": evidence,
-        "documents_include": _documents_include(),
-        "receipt_url": _url_or_empty("shipments:receipt-detail", shipment.reference)
+        "receipt_url": reverse("shipments:receipt-detail", args=[shipment.reference])
         if receipt
         else "",
     }

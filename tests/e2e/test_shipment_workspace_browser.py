@@ -6,6 +6,7 @@ Screenshots go to SFIEC_SCREENSHOTS (a folder) when it is set, else to a tempora
 
 import os
 import re
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -111,6 +112,21 @@ def test_a_logistics_officer_builds_a_shipment_from_two_lots(live_server, page, 
         (3000, 6),
         (5000, 5),
     ]
+
+    # The customs pack: rendered from the page, then the packing list opened.
+    page.click("#documents button:has-text('Generate the documents')")
+    packing = page.locator("#documents tr[data-document-kind='packing_list']")
+    packing.locator("[data-state]").filter(has_text="ready").wait_for(timeout=120_000)
+    href = packing.locator("a:has-text('Download PDF')").get_attribute("href")
+    response = page.request.get(base + href)
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    pdf = response.body()
+    assert pdf.startswith(b"%PDF")
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert shipment.reference in text
+    assert "KN95 respirator 9501" in text and "Nitrile examination gloves" in text
 
 
 def _shoot(page, path, width):
