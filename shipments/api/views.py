@@ -26,6 +26,9 @@ class ShipmentViewSet(
     """Shipments. Any staff member reads; logistics officers (and managers) plan and move them."""
 
     permission_classes = [staff_with_roles(Role.LOGISTICS)]
+    # A tracking-scoped API token sees its carrier's shipments and may move them, nothing else.
+    tracking_scope_field = "carrier"
+    tracking_token_actions = ("list", "retrieve", "transition")
     filterset_fields = ["status", "city", "mode", "carrier"]
     search_fields = ["reference", "carrier_reference", "consignee__name"]
     ordering_fields = ["created_at", "planned_departure_on", "expected_arrival_on", "freight_cost"]
