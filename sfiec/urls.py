@@ -33,3 +33,6 @@ urlpatterns = [
     path("", include("compliance.urls")),
     path("", include("shipments.urls")),
 ]
+
+# A URL that matches nothing under /api/ (``/api/v1/lots/x/y/``) answers in the API's JSON shape.
+handler404 = "sfiec.api.errors.not_found"

@@ -24,9 +24,10 @@ class ErrorBodySerializer(serializers.Serializer):
     )
     message = serializers.CharField(help_text="Human-readable, in the request's language.")
     fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
+        child=serializers.JSONField(),
         required=False,
-        help_text="Validation errors: each field or query parameter and its messages.",
+        help_text="Validation errors: each field or query parameter and its list of messages "
+        "(nested objects for nested input, e.g. one entry per lot).",
     )
     details = serializers.DictField(
         required=False, help_text="Conflicts: what the rule that refused the change looked at."
@@ -101,6 +102,15 @@ class AutoSchema(SpectacularAutoSchema):
                 direction,
             )
         return responses
+
+    def _resolve_path_parameters(self, variables):
+        # Django's <int:...> and our ids match no minus sign: say so, so no client sends one.
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "integer" and "minimum" not in schema:
+                schema["minimum"] = 0
+        return parameters
 
     def get_tags(self):
         tags = super().get_tags()
