@@ -214,6 +214,8 @@ REST_FRAMEWORK = {
     },
 }
 # Personal API tokens (Account → API tokens) last at most this many days.
+# Only bench/api_lists.py turns this on: it registers the naive lots list it compares against.
+API_BENCH_NAIVE = env.bool("API_BENCH_NAIVE", default=False)
 API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=90)
 API_DESCRIPTION = f"""
 Offers, lots, compliance, shipments and receipts of donated supplies, for integrations.

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -12,6 +13,13 @@ api_v1 = [
     path("", include("compliance.api.urls")),
     path("", include("shipments.api.urls")),
 ]
+
+if settings.API_BENCH_NAIVE:  # bench/api_lists.py only; never on in the product
+    from sfiec.api.bench_views import NaiveLotViewSet
+
+    api_v1.append(
+        path("bench/naive-lots/", NaiveLotViewSet.as_view({"get": "list"}), name="bench-naive-lots")
+    )
 
 urlpatterns = [
     path("", views.home, name="home"),
