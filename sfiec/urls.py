@@ -29,9 +29,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/tokens/", token_views.token_list, name="account-tokens"),
-    path(
-        "account/tokens/<int:pk>/revoke/", token_views.token_revoke, name="account-token-revoke"
-    ),
+    path("account/tokens/<int:pk>/revoke/", token_views.token_revoke, name="account-token-revoke"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
