@@ -168,7 +168,7 @@ def load(url, headers, args):
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(LUA)
         command = ["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.seconds}s",
-                   "-s", script.name, url]
+                   "--timeout", "30s", "-s", script.name, url]
         for name, value in headers.items():
             command[1:1] = ["-H", f"{name}: {value}"]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
