@@ -38,14 +38,13 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from compliance import services
-    from compliance.models import Standard
     from donations.models import DonationOffer, MaterialLot
     from partners.models import Organisation
     from sfiec.choices import Category
+    from standards.models import Standard
 
     call_command("migrate", verbosity=0)
-    services.catalogue_sync()
-    services.rule_set_sync_files()
+    services.rules_load()
 
     donor, _ = Organisation.objects.get_or_create(kind="donor", name="Benchmark donor")
     offer = DonationOffer.objects.create(
@@ -75,7 +74,7 @@ def main() -> None:
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        checks = services.lots_check(
+        checks = services.lots_check_for_destination(
             lot_ids=lot_ids, country=args.country, export_date=export, arrival_date=arrival
         )
         elapsed = time.perf_counter() - started

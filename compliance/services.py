@@ -5,30 +5,32 @@ country (``is_current``), so every old check keeps the rule set version it was m
 """
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donations.models import MaterialLot
 from partners.models import SisterCity
 from sfiec.exceptions import DomainError
+from sfiec.outbox import outbox_enqueue
 from sfiec.roles import Role, user_roles
+from standards.models import EquivalenceGroup, Standard
 
 from .catalogue import load_ruleset_file, ruleset_files, shipped_catalogue
 from .engine import Evaluation, LotFacts, RuleBook, validate_rules
-from .models import ComplianceCheck, EquivalenceGroup, RuleSet, Standard
+from .facts import check_fingerprint, lot_facts, lots_for_checks
+from .models import ComplianceCheck, RuleSet
+from .selectors import rule_set_active  # noqa: F401  (a read; services and callers use it)
 
-# Days from departure to arrival when a shipment gives no expected arrival date.
-TRANSIT_DAYS = {"air": 7, "express": 5, "rail": 25, "road": 10, "sea": 40}
+# Days of transit assumed for a lot's checks before any shipment is planned.
 DEFAULT_TRANSIT_DAYS = 14
 MIN_OVERRIDE_REASON = 20
+# Findings an override accepts; an override carries over while these stay the same.
+OVERRIDDEN_SEVERITIES = ("fail", "warn")
 
 _rulebooks: dict[str, RuleBook] = {}
 
@@ -81,10 +83,14 @@ def rulebook_for(rule_set: RuleSet) -> RuleBook:
     return book
 
 
-def rule_set_active() -> RuleSet:
-    """The rule set new checks use; loads the shipped files on first use."""
-    active = RuleSet.objects.filter(is_active=True).first()
-    return active or rule_set_sync_files()
+def rules_load() -> RuleSet:
+    """Load the shipped catalogue and rule set files (idempotent); returns the active rule set.
+
+    Run after every ``migrate`` (see ``ComplianceConfig.ready``) and by ``manage.py
+    load_rules``; reads such as ``rule_set_active`` never load anything themselves.
+    """
+    catalogue_sync()
+    return rule_set_sync_files()
 
 
 def rule_set_sync_files() -> RuleSet:
@@ -147,31 +153,13 @@ def rule_set_revise(*, base: RuleSet, rules: list, actor, notes: str, title: str
         )
         stale = ComplianceCheck.objects.filter(is_current=True).exclude(rule_set=new)
         stale.update(is_stale=True)
-        transaction.on_commit(lambda: _enqueue_recheck(new.pk))
+        from .tasks import rule_set_recheck_task
+
+        outbox_enqueue(rule_set_recheck_task, new.pk)  # published once this commits
     return new
 
 
-def _enqueue_recheck(rule_set_id: int) -> None:
-    from .tasks import rule_set_recheck_task
-
-    rule_set_recheck_task.delay(rule_set_id)
-
-
 # --- facts and dates ---------------------------------------------------------------------
-
-
-def lot_facts(lot: MaterialLot) -> LotFacts:
-    """What the engine needs of a lot (attachments should be prefetched)."""
-    known_kinds = shipped_catalogue().attachment_kinds
-    return LotFacts(
-        category=lot.category,
-        standard=lot.standard.slug if lot.standard_id else None,
-        manufacture_date=lot.manufactured_on,
-        expiry_date=lot.expires_on,
-        attachments=frozenset(a.kind for a in lot.attachments.all() if a.kind in known_kinds),
-        manufacturer_whitelisted=lot.is_manufacturer_whitelisted,
-        hs_code=lot.hs_code,
-    )
 
 
 def default_dates() -> tuple[dt.date, dt.date]:
@@ -180,60 +168,24 @@ def default_dates() -> tuple[dt.date, dt.date]:
     return today, today + dt.timedelta(days=DEFAULT_TRANSIT_DAYS)
 
 
-def shipment_dates(shipment) -> tuple[dt.date, dt.date]:
-    """Export and arrival dates of a shipment, estimated from its mode where not planned."""
-    export = shipment.planned_departure_on or timezone.localdate()
-    arrival = shipment.expected_arrival_on or export + dt.timedelta(
-        days=TRANSIT_DAYS.get(shipment.mode, DEFAULT_TRANSIT_DAYS)
-    )
-    return export, max(arrival, export)
-
-
-def check_fingerprint(
-    facts: LotFacts, *, country: str, export: dt.date, arrival: dt.date, version: str
-) -> str:
-    """A digest of every input of a check; a check whose inputs differ is stale."""
-    payload = {
-        "facts": [
-            facts.category,
-            facts.standard,
-            str(facts.manufacture_date),
-            str(facts.expiry_date),
-            sorted(facts.attachments),
-            facts.manufacturer_whitelisted,
-            facts.hs_code,
-        ],
-        "country": country,
-        "dates": [str(export), str(arrival)],
-        "version": version,
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
 # --- checks ------------------------------------------------------------------------------
 
 
-def _lots_for_checks(lot_ids: Iterable[int]) -> QuerySet[MaterialLot]:
-    return (
-        MaterialLot.objects.filter(pk__in=list(lot_ids))
-        .select_related("standard")
-        .prefetch_related("attachments")
-    )
-
-
-def lots_check(
+def lots_check_for_destination(
     *, lot_ids: Iterable[int], country: str, export_date: dt.date, arrival_date: dt.date
 ) -> list[ComplianceCheck]:
-    """Evaluate many lots for one destination in one bulk pass and store the checks.
+    """Evaluate many lots for one destination and one pair of dates in one bulk pass.
 
     A lot whose current check already has the same inputs and is not stale keeps it (and
-    any override on it); the others get a new current check. The number of queries does not
-    grow with the number of lots.
+    any override on it); the others get a new current check. An override of the replaced
+    check carries over to the new one while the new check finds the same problems (the same
+    rules at the same severities); otherwise it lapses and the new check says why
+    (``override_lapsed``). The number of queries does not grow with the number of lots.
     """
     country = country.upper()
     rule_set = rule_set_active()
     book = rulebook_for(rule_set)
-    lots = list(_lots_for_checks(lot_ids))
+    lots = list(lots_for_checks(lot_ids))
     facts = [lot_facts(lot) for lot in lots]
     evaluations = book.evaluate_many(
         facts, country=country, export_date=export_date, arrival_date=arrival_date
@@ -257,13 +209,14 @@ def lots_check(
             if existing and existing.input_fingerprint == fingerprint and not existing.is_stale:
                 keep.append(existing)
                 continue
+            check = _new_check(
+                lot, country, rule_set, evaluation, fingerprint, export_date, arrival_date
+            )
             if existing:
                 replace.append(existing.pk)
-            new_checks.append(
-                _new_check(
-                    lot, country, rule_set, evaluation, fingerprint, export_date, arrival_date
-                )
-            )
+                if existing.is_overridden:
+                    _override_follow(existing, check)
+            new_checks.append(check)
         ComplianceCheck.objects.filter(pk__in=replace).update(is_current=False)
         created = ComplianceCheck.objects.bulk_create(new_checks)
     return keep + created
@@ -285,12 +238,42 @@ def _new_check(
     )
 
 
-def lot_check(
+def _problems(findings) -> frozenset[tuple[str, str]]:
+    """What an override accepts: the rules that fail or warn, with their severity.
+
+    Messages are left out on purpose: they quote the dates, which move with the shipment.
+    """
+    return frozenset(
+        (f["rule"], f["severity"]) for f in findings if f["severity"] in OVERRIDDEN_SEVERITIES
+    )
+
+
+def _override_follow(old: ComplianceCheck, new: ComplianceCheck) -> None:
+    """Carry ``old``'s override to ``new`` if it finds the same problems; else record the lapse."""
+    if new.result == ComplianceCheck.Result.PASS:
+        return
+    before, after = _problems(old.findings), _problems(new.findings)
+    if before == after:
+        new.overridden_by_id = old.overridden_by_id
+        new.overridden_at = old.overridden_at
+        new.override_reason = old.override_reason
+        new.override_carried_from_id = old.override_carried_from_id or old.pk
+        return
+    added = sorted(rule for rule, _severity in after - before)
+    new.override_lapsed = _(
+        "The override of %(date)s no longer applies: the check now also finds %(rules)s."
+    ) % {
+        "date": f"{old.overridden_at:%Y-%m-%d}",
+        "rules": ", ".join(added) or _("a different result"),
+    }
+
+
+def lot_check_for_country(
     *, lot: MaterialLot, country: str, export_date=None, arrival_date=None
 ) -> ComplianceCheck:
-    """Evaluate one lot for one destination country and store the check."""
+    """Evaluate one lot for one destination country (default dates: leaving today)."""
     default_export, default_arrival = default_dates()
-    (check,) = lots_check(
+    (check,) = lots_check_for_destination(
         lot_ids=[lot.pk],
         country=country,
         export_date=export_date or default_export,
@@ -307,26 +290,43 @@ def lot_destination_countries(lot: MaterialLot) -> list[str]:
     return sorted(set(SisterCity.objects.filter(is_active=True).values_list("country", flat=True)))
 
 
-def lot_checks_run(*, lot_id: int) -> list[ComplianceCheck]:
-    """Check a lot for each country it may be sent to, with the default dates."""
+def lot_checks_refresh(*, lot_id: int) -> list[ComplianceCheck]:
+    """Check a lot again for every country it has a current check for, and every country it
+    may be sent to.
+
+    A current check is re-run on its own dates (those of the shipment it was made for, say),
+    so refreshing after a correction does not swap a shipment's dates for the default ones;
+    a country without a check gets one on the default dates (leaving today).
+    """
     lot = MaterialLot.objects.select_related("preferred_city", "offer__preferred_city").get(
         pk=lot_id
     )
-    export, arrival = default_dates()
-    checks = []
+    dates = {
+        country: (export, arrival)
+        for country, export, arrival in ComplianceCheck.objects.filter(
+            lot_id=lot_id, is_current=True
+        ).values_list("country", "export_date", "arrival_date")
+    }
     for country in lot_destination_countries(lot):
-        checks += lots_check(
+        dates.setdefault(country, default_dates())
+    checks = []
+    for country, (export, arrival) in sorted(dates.items()):
+        checks += lots_check_for_destination(
             lot_ids=[lot_id], country=country, export_date=export, arrival_date=arrival
         )
     return checks
 
 
 def lot_checks_enqueue(lot_ids: Iterable[int]) -> None:
-    """Queue the checks of received or changed lots; call it where the change commits."""
-    from .tasks import lot_checks_run_task
+    """Queue the checks of received or changed lots; call it once the change has committed.
+
+    Donations announces such changes with its own signals (``donations.signals``); the
+    receivers in ``compliance.receivers`` call this.
+    """
+    from .tasks import lot_checks_refresh_task
 
     for lot_id in lot_ids:
-        lot_checks_run_task.delay(lot_id)
+        outbox_enqueue(lot_checks_refresh_task, lot_id)
 
 
 def lot_inputs_changed(*, lot_id: int) -> None:
@@ -336,80 +336,6 @@ def lot_inputs_changed(*, lot_id: int) -> None:
     """
     if ComplianceCheck.objects.filter(lot_id=lot_id, is_current=True).update(is_stale=True):
         transaction.on_commit(lambda: lot_checks_enqueue([lot_id]))
-
-
-def shipment_checks_run(*, shipment) -> list[ComplianceCheck]:
-    """Check every active line's lot for the shipment's destination and dates, in one pass."""
-    export, arrival = shipment_dates(shipment)
-    lot_ids = list(shipment.lines.filter(released_at=None).values_list("lot_id", flat=True))
-    if not lot_ids:
-        return []
-    return lots_check(
-        lot_ids=lot_ids, country=shipment.city.country, export_date=export, arrival_date=arrival
-    )
-
-
-def shipment_checks_enqueue(*, shipment_id: int) -> None:
-    """Queue the checks of a shipment's lines after the current transaction commits."""
-    from .tasks import shipment_checks_run_task
-
-    transaction.on_commit(lambda: shipment_checks_run_task.delay(shipment_id))
-
-
-def shipment_blockers(shipment) -> list[dict]:
-    """Why a shipment may not leave draft: each line whose check is missing, stale or failing.
-
-    A check counts only if it was made for this destination, on this shipment's dates, from
-    the lot's present facts and under the active rule set; a failing one needs an override.
-    """
-    country = shipment.city.country
-    export, arrival = shipment_dates(shipment)
-    version = rule_set_active().version
-    lines = list(
-        shipment.lines.filter(released_at=None)
-        .select_related("lot__standard")
-        .prefetch_related("lot__attachments")
-        .order_by("id")
-    )
-    checks = {
-        check.lot_id: check
-        for check in ComplianceCheck.objects.filter(
-            lot_id__in=[line.lot_id for line in lines], country=country, is_current=True
-        )
-    }
-    blockers = []
-    for line in lines:
-        lot = line.lot
-        check = checks.get(lot.pk)
-        expected = check_fingerprint(
-            lot_facts(lot), country=country, export=export, arrival=arrival, version=version
-        )
-        if check is None:
-            blockers.append(
-                _blocker(
-                    lot,
-                    "missing",
-                    _("No compliance check for %(country)s yet.") % {"country": country},
-                )
-            )
-        elif check.is_stale or check.input_fingerprint != expected:
-            blockers.append(
-                _blocker(lot, "stale", _("The check is out of date; it must be run again."), check)
-            )
-        elif check.result == ComplianceCheck.Result.FAIL and not check.is_overridden:
-            failing = [f for f in check.findings if f["severity"] == "fail"]
-            blockers.append(_blocker(lot, "fail", _("The check fails."), check, failing))
-    return blockers
-
-
-def _blocker(lot, reason, message, check=None, findings=()):
-    return {
-        "lot": lot.reference,
-        "reason": reason,
-        "message": f"{lot.reference}: {message}",
-        "check": check.pk if check else None,
-        "findings": list(findings),
-    }
 
 
 def check_override(*, check: ComplianceCheck, actor, reason: str) -> ComplianceCheck:
@@ -455,7 +381,7 @@ def lot_destinations(*, lot: MaterialLot) -> list[dict]:
     """For one lot, the result for every active sister city (nothing is saved)."""
     rule_set = rule_set_active()
     book = rulebook_for(rule_set)
-    lot = _lots_for_checks([lot.pk]).get()
+    lot = lots_for_checks([lot.pk]).get()
     facts = lot_facts(lot)
     export, arrival = default_dates()
     by_country: dict[str, Evaluation] = {}

@@ -8,18 +8,9 @@ from .models import ComplianceCheck, RuleSet
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def lot_checks_run_task(lot_id: int) -> list[str]:
+def lot_checks_refresh_task(lot_id: int) -> list[str]:
     """Check one lot for every country it may go to; returns the results."""
-    return [check.result for check in services.lot_checks_run(lot_id=lot_id)]
-
-
-@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def shipment_checks_run_task(shipment_id: int) -> list[str]:
-    """Check the lots of one shipment for its destination and dates."""
-    from shipments.models import Shipment
-
-    shipment = Shipment.objects.select_related("city").get(pk=shipment_id)
-    return [check.result for check in services.shipment_checks_run(shipment=shipment)]
+    return [check.result for check in services.lot_checks_refresh(lot_id=lot_id)]
 
 
 @shared_task
@@ -37,7 +28,7 @@ def rule_set_recheck_task(rule_set_id: int) -> int:
             arrival_date=group["arrival_date"],
         ).values_list("lot_id", flat=True)
         done += len(
-            services.lots_check(
+            services.lots_check_for_destination(
                 lot_ids=list(lot_ids),
                 country=group["country"],
                 export_date=group["export_date"],

@@ -4,9 +4,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from donations.models import MaterialLot
-from sfiec.decorators import staff_required
+from sfiec.decorators import action_required, staff_required
 from sfiec.exceptions import DomainError
-from sfiec.roles import Role, user_roles
+from sfiec.roles import user_may
 
 from . import selectors, services
 from .forms import OverrideForm
@@ -32,33 +32,31 @@ def lot_compliance(request, reference):
             "lot": lot,
             "checks": selectors.checks_current_for_lot(lot_id=lot.pk),
             "destinations": services.lot_destinations(lot=lot),
-            "can_override": Role.COMPLIANCE in user_roles(request.user),
+            "can_override": user_may(request.user, "check.override"),
+            "can_run_check": user_may(request.user, "check.run"),
             "override_form": OverrideForm(),
         },
     )
 
 
 @require_POST
-@staff_required
+@action_required("check.run")
 def lot_check_run(request, reference):
-    """Staff: run the check of a lot for one destination country now."""
+    """Staff who may run checks (not the viewer): run a lot's check for one country now."""
     lot = _lot_or_404(reference)
     country = request.POST.get("country", "").upper()
     if country not in {city.country for city in selectors.active_cities()}:
         messages.error(request, _("Choose a sister city's country."))
     else:
-        services.lot_check(lot=lot, country=country)
+        services.lot_check_for_country(lot=lot, country=country)
         messages.success(request, _("Checked for %(country)s.") % {"country": country})
     return redirect("compliance:lot", reference=lot.reference)
 
 
 @require_POST
-@staff_required
+@action_required("check.override")
 def check_override(request, pk):
-    """Compliance officers: accept a failing or warning check with a written justification.
-
-    The service refuses anyone else (403).
-    """
+    """Compliance officers: accept a failing or warning check with a written justification."""
     check = get_object_or_404(ComplianceCheck.objects.select_related("lot"), pk=pk)
     form = OverrideForm(request.POST)
     if form.is_valid():

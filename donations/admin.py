@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from sfiec.admin import ServiceAdminMixin, service_action
+from sfiec.admin import RoleAdminMixin, ServiceAdminMixin, service_action
 
 from . import services
 from .models import Attachment, DonationOffer, MaterialLot, Need
@@ -32,7 +32,9 @@ class LotInline(admin.TabularInline):
 
 
 @admin.register(DonationOffer)
-class DonationOfferAdmin(SimpleHistoryAdmin):
+class DonationOfferAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+    write_action = "offer.review"
+
     list_display = ["reference", "donor", "preferred_city", "status", "submitted_at", "decided_at"]
     list_filter = ["status", "preferred_city", "donor__country"]
     search_fields = [
@@ -57,20 +59,25 @@ class DonationOfferAdmin(SimpleHistoryAdmin):
     inlines = [LotInline]
     actions = [
         service_action(
-            _("Start review"), lambda o, u, r: services.offer_start_review(offer=o, actor=u)
+            _("Start review"),
+            lambda o, u, r: services.offer_start_review(offer=o, actor=u),
+            action="offer.review",
         ),
         service_action(
             _("Accept"),
             lambda o, u, r: services.offer_accept(offer=o, actor=u, reason=r),
+            action="offer.review",
         ),
         service_action(
             _("Decline with a reason"),
             lambda o, u, r: services.offer_decline(offer=o, actor=u, reason=r),
+            action="offer.review",
             needs_reason=True,
         ),
         service_action(
             _("Withdraw"),
             lambda o, u, r: services.offer_withdraw(offer=o, actor=u, reason=r),
+            action="offer.withdraw",
             needs_reason=True,
         ),
     ]
@@ -95,7 +102,9 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(MaterialLot)
-class MaterialLotAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+class MaterialLotAdmin(RoleAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
+    write_action = "lot.update"
+
     list_display = [
         "reference",
         "product",
@@ -127,13 +136,21 @@ class MaterialLotAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     actions = [
         service_action(
             _("Receive the full offered quantity"),
-            lambda lot, u, r: services.lot_receive(
-                lot=lot, actor=u, quantity_received=lot.quantity_offered, note=r
+            lambda lot, u, r: services.lot_intake(
+                lot=lot,
+                actor=u,
+                result=services.InspectionResult.ACCEPTED,
+                quantity_received=lot.quantity_offered,
+                note=r,
             ),
+            action="lot.receive",
         ),
         service_action(
             _("Reject with a reason"),
-            lambda lot, u, r: services.lot_reject(lot=lot, actor=u, reason=r),
+            lambda lot, u, r: services.lot_intake(
+                lot=lot, actor=u, result=services.InspectionResult.REJECTED, note=r
+            ),
+            action="lot.receive",
             needs_reason=True,
         ),
         service_action(
@@ -141,6 +158,7 @@ class MaterialLotAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
             lambda lot, u, r: services.lot_set_quarantine(
                 lot=lot, actor=u, is_quarantined=True, note=r
             ),
+            action="lot.quarantine",
             needs_reason=True,
         ),
         service_action(
@@ -148,6 +166,7 @@ class MaterialLotAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
             lambda lot, u, r: services.lot_set_quarantine(
                 lot=lot, actor=u, is_quarantined=False, note=r
             ),
+            action="lot.quarantine",
             needs_reason=True,
         ),
     ]
@@ -165,7 +184,9 @@ class MaterialLotAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(RoleAdminMixin, admin.ModelAdmin):
+    change_action = "attachment.upload"
+
     list_display = ["lot", "kind", "original_name", "content_type", "size", "uploaded_at"]
     list_filter = ["kind", "content_type"]
     search_fields = ["lot__reference", "original_name", "sha256"]
@@ -185,7 +206,9 @@ class AttachmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Need)
-class NeedAdmin(SimpleHistoryAdmin):
+class NeedAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+    write_action = "need.change"
+
     list_display = ["city", "recipient", "category", "quantity", "needed_by", "status"]
     list_filter = ["status", "category", "city"]
     search_fields = ["recipient__name", "description"]
@@ -198,6 +221,7 @@ class NeedAdmin(SimpleHistoryAdmin):
             lambda n, u, r, target=target: services.need_transition(
                 need=n, actor=u, target=target, note=r
             ),
+            action="need.change",
         )
         for target, label in [
             ("partly_met", _("Mark partly met")),

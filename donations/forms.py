@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from compliance.models import Standard
 from partners.models import Contact, SisterCity
 from sfiec.choices import CURRENCIES, AttachmentKind, Category, Unit
 from sfiec.uploads import DOCUMENT_TYPES, IMAGE_TYPES, upload_check
+from standards.models import Standard
 
 from .rules import EARLIEST_DATE, latest_date, lot_problems
 from .services import InspectionResult

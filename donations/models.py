@@ -31,7 +31,7 @@ class Need(models.Model):
     description = models.TextField(_("description"), blank=True)
     quantity = models.PositiveIntegerField(_("quantity"))
     accepted_standards = models.ManyToManyField(
-        "compliance.Standard", blank=True, related_name="needs"
+        "standards.Standard", blank=True, related_name="needs"
     )
     needed_by = models.DateField(_("needed by"), null=True, blank=True)
     status = models.CharField(
@@ -159,7 +159,7 @@ class MaterialLot(models.Model):
     product = models.CharField(_("product"), max_length=200, help_text=_("Brand and model."))
     manufacturer = models.CharField(_("manufacturer"), max_length=200)
     standard = models.ForeignKey(
-        "compliance.Standard",
+        "standards.Standard",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -14,14 +14,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance import services as compliance_services
 from sfiec.choices import AttachmentKind
 from sfiec.exceptions import DomainError
+from sfiec.outbox import outbox_enqueue
 from sfiec.references import reference_next
 from sfiec.uploads import CheckedUpload
 from sfiec.workflow import transition_apply
 
 from .models import Attachment, DonationOffer, MaterialLot, Need
+from .signals import lot_facts_changed_announce, lots_received_announce
 from .workflows import LOT_WORKFLOW, NEED_WORKFLOW, OFFER_WORKFLOW
 
 LOT_FIELDS = (
@@ -186,7 +187,7 @@ def lot_update(*, lot: MaterialLot, actor, **values) -> MaterialLot:
         locked.full_clean()
         locked._change_reason = "details corrected"
         locked.save()
-        compliance_services.lot_inputs_changed(lot_id=locked.pk)
+        lot_facts_changed_announce(locked.pk)
     lot.refresh_from_db()
     return lot
 
@@ -236,7 +237,7 @@ def offer_withdraw(*, offer: DonationOffer, actor, reason: str = "") -> Donation
     )
 
 
-def lot_receive(
+def _lot_receive(
     *,
     lot: MaterialLot,
     actor,
@@ -244,7 +245,7 @@ def lot_receive(
     is_quarantined: bool = False,
     note: str = "",
 ) -> MaterialLot:
-    """Record a lot's arrival at the warehouse and its inspection result.
+    """The receiving half of ``lot_intake``, which every door calls (it also queues the checks).
 
     Only an accepted offer's lots can be received, and never more than was offered.
     """
@@ -282,8 +283,8 @@ def _quarantine_reason_check(*, is_quarantined: bool, note: str) -> None:
         raise ValidationError({"note": [_("Quarantining a lot needs a reason.")]})
 
 
-def lot_reject(*, lot: MaterialLot, actor, reason: str) -> MaterialLot:
-    """Reject a pledged lot at inspection, with a reason."""
+def _lot_reject(*, lot: MaterialLot, actor, reason: str) -> MaterialLot:
+    """The rejecting half of ``lot_intake``: reject a pledged lot at inspection, with a reason."""
     if not reason.strip():
         raise DomainError(_("Rejecting a lot needs a reason."))
 
@@ -359,10 +360,8 @@ def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
 
 
 def _enqueue_on_commit(task_name: str, *args) -> None:
-    from . import tasks  # tasks import services; imported late to avoid a cycle
-
-    task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(*args))
+    """Queue a donations task through the outbox: kept with the change, sent after commit."""
+    outbox_enqueue(f"donations.tasks.{task_name}", *args)
 
 
 def attachment_add(*, lot: MaterialLot, kind: str, upload: CheckedUpload, actor=None) -> Attachment:
@@ -393,7 +392,7 @@ def attachment_add(*, lot: MaterialLot, kind: str, upload: CheckedUpload, actor=
         default_storage.delete(attachment.file.name)
         raise
     # A new certificate can change the verdict: the lot's checks must be run again.
-    compliance_services.lot_inputs_changed(lot_id=lot.pk)
+    lot_facts_changed_announce(lot.pk)
     return attachment
 
 
@@ -501,9 +500,9 @@ def lot_intake(
         raise DomainError(_("Unknown inspection result."))
     with _stored_files_removed_on_error() as stored, transaction.atomic():
         if result == InspectionResult.REJECTED:
-            lot = lot_reject(lot=lot, actor=actor, reason=note)
+            lot = _lot_reject(lot=lot, actor=actor, reason=note)
         else:
-            lot = lot_receive(
+            lot = _lot_receive(
                 lot=lot,
                 actor=actor,
                 quantity_received=quantity_received,
@@ -516,8 +515,7 @@ def lot_intake(
             )
             stored.names.append(attachment.file.name)
         if result != InspectionResult.REJECTED:
-            lot_id = lot.pk
-            transaction.on_commit(lambda: compliance_services.lot_checks_enqueue([lot_id]))
+            lots_received_announce([lot.pk])
     return lot
 
 

@@ -1,10 +1,14 @@
 from django.contrib import admin
 
+from sfiec.admin import RoleAdminMixin
+
 from .models import Contact, Organisation, PartnerMembership, SisterCity
 
 
 @admin.register(SisterCity)
-class SisterCityAdmin(admin.ModelAdmin):
+class SisterCityAdmin(RoleAdminMixin, admin.ModelAdmin):
+    write_action = "city.change"
+
     list_display = ["name", "name_zh", "country", "is_active"]
     list_filter = ["country", "is_active"]
     search_fields = ["name", "name_zh", "slug"]
@@ -17,7 +21,9 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(RoleAdminMixin, admin.ModelAdmin):
+    write_action = "organisation.change"
+
     list_display = ["name", "name_zh", "kind", "country", "city", "email", "is_active"]
     list_filter = ["kind", "country", "city", "is_active"]
     search_fields = ["name", "name_zh", "email", "registration_number"]
@@ -26,7 +32,9 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(RoleAdminMixin, admin.ModelAdmin):
+    write_action = "organisation.change"
+
     list_display = ["name", "organisation", "email", "phone", "language", "is_primary"]
     list_filter = ["language", "is_primary", "organisation__kind"]
     search_fields = ["name", "email", "organisation__name", "organisation__name_zh"]
@@ -35,7 +43,9 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(PartnerMembership)
-class PartnerMembershipAdmin(admin.ModelAdmin):
+class PartnerMembershipAdmin(RoleAdminMixin, admin.ModelAdmin):
+    write_action = "partner.invite"
+
     list_display = ["user", "organisation", "contact", "created_at"]
     search_fields = ["user__username", "user__email", "organisation__name"]
     list_select_related = ["user", "organisation", "contact"]

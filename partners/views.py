@@ -3,11 +3,10 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sfiec.decorators import role_required, staff_required
+from sfiec.decorators import action_required, staff_required
 from sfiec.exceptions import DomainError
-from sfiec.roles import Role
 from sfiec.throttling import rate_limit
 
 from . import services
@@ -29,7 +28,7 @@ def signup_request(request):
     return render(request, "partners/signup_form.html", {"form": form})
 
 
-@role_required(Role.COORDINATOR)
+@action_required("partner.invite")
 @require_http_methods(["GET", "POST"])
 def partner_invite(request):
     """Coordinators: invite a donor's contact to a partner account."""
@@ -46,13 +45,14 @@ def partner_invite(request):
 
 
 @staff_required
+@require_GET
 def signup_list(request):
     """Staff: pending sign-up requests, to approve or refuse."""
     signups = SignupRequest.objects.filter(status=SignupRequest.Status.PENDING)
     return render(request, "partners/signup_list.html", {"signups": signups})
 
 
-@role_required(Role.COORDINATOR)
+@action_required("signup.decide")
 @require_POST
 def signup_decide(request, pk):
     """Coordinators: approve (sends an invitation) or refuse a sign-up request."""

@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from sfiec.exceptions import DomainError
+from sfiec.roles import user_is_staff_member, user_may
 
 from .models import ReferenceSequence, StatusChange
 
@@ -20,14 +21,24 @@ class ReasonForm(forms.Form):
     )
 
 
-def service_action(label: str, call, *, needs_reason: bool = False, permission: str = "change"):
+# Django's bulk delete writes straight to the database; rows go through their services instead
+# (e.g. "Remove from the shipment" deallocates), so it is offered nowhere.
+admin.site.disable_action("delete_selected")
+
+
+def service_action(label: str, call, *, action: str, needs_reason: bool = False):
     """Build an admin action that calls ``call(obj, user, reason)`` for each selected row.
 
+    ``action`` names the permission (``sfiec.roles.ACTION_ROLES``): ``RoleAdminMixin`` offers
+    the action only to users who may take it, and the action itself refuses anyone else.
     Each row is applied on its own: a refusal (DomainError) is reported and leaves that row
     unchanged, the others go ahead.
     """
+    permission_name = action
 
     def action(modeladmin, request, queryset):
+        if not user_may(request.user, permission_name):
+            raise PermissionDenied
         reason = ""
         if needs_reason:
             form = ReasonForm(request.POST if "apply" in request.POST else None)
@@ -61,9 +72,53 @@ def service_action(label: str, call, *, needs_reason: bool = False, permission: 
         return None
 
     action.short_description = label
-    action.allowed_permissions = (permission,)
+    action.permission_action = permission_name
     action.__name__ = "action_" + "".join(c if c.isalnum() else "_" for c in str(label).lower())
     return action
+
+
+class RoleAdminMixin:
+    """The admin asks ``sfiec.roles.user_may``, as the pages and the API do.
+
+    Any staff role may look; adding, changing and deleting need ``write_action`` (or the
+    per-operation ``add_action`` / ``change_action`` / ``delete_action``); without one, only a
+    superuser writes. Actions built by ``service_action`` are offered only to users who may
+    take them.
+    """
+
+    write_action: str | None = None
+    add_action: str | None = None
+    change_action: str | None = None
+    delete_action: str | None = None
+
+    def _may(self, request, operation: str) -> bool:
+        name = getattr(self, f"{operation}_action", None) or self.write_action
+        if name is None:
+            return request.user.is_superuser
+        return user_may(request.user, name)
+
+    def has_view_permission(self, request, obj=None):
+        return user_is_staff_member(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return self._may(request, "add") and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, "change") and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, "delete") and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        return {
+            name: entry
+            for name, entry in super().get_actions(request).items()
+            if self._action_allowed(request, getattr(entry[0], "permission_action", None))
+        }
+
+    @staticmethod
+    def _action_allowed(request, name) -> bool:
+        return user_may(request.user, name) if name else request.user.is_superuser
 
 
 class ServiceAdminMixin:
@@ -77,7 +132,7 @@ class ServiceAdminMixin:
             return HttpResponseRedirect(request.get_full_path())
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(RoleAdminMixin, admin.ModelAdmin):
     """For records written only by services (events, status changes)."""
 
     def has_add_permission(self, request, obj=None):

@@ -5,7 +5,7 @@ import functools
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from sfiec.roles import user_has_role, user_is_staff_member
+from sfiec.roles import ACTION_ROLES, user_has_role, user_is_staff_member, user_may
 
 
 def _require(check):
@@ -32,3 +32,10 @@ partner_required = _require(lambda user: hasattr(user, "partner_membership"))
 def role_required(*roles):
     """Staff holding one of ``roles`` (a manager holds them all)."""
     return _require(lambda user: user_has_role(user, *roles))
+
+
+def action_required(action: str):
+    """Staff who may perform ``action`` (see ``sfiec.roles.ACTION_ROLES``); others get 403."""
+    if action not in ACTION_ROLES:
+        raise KeyError(action)
+    return _require(lambda user: user_may(user, action))

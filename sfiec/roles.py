@@ -24,7 +24,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     Role.VIEWER: {},
 }
-VIEWABLE_APPS = ("partners", "donations", "compliance", "shipments", "sfiec")
+VIEWABLE_APPS = ("partners", "standards", "donations", "compliance", "shipments", "sfiec")
 
 
 def roles_sync() -> None:
@@ -63,3 +63,47 @@ def user_has_role(user, *roles: str) -> bool:
 
 def user_is_staff_member(user) -> bool:
     return bool(user_roles(user))
+
+
+# --- who may call each service --------------------------------------------------------------
+# One table for every door: the admin (actions, add/change/delete), the staff pages
+# (``sfiec.decorators.action_required``) and the API (``sfiec.api.permissions.ActionPermission``)
+# all ask ``user_may``. Any staff role may read; the viewer holds no action at all.
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    # intake
+    "offer.review": frozenset({Role.COORDINATOR}),  # start review, accept, decline
+    "offer.withdraw": frozenset({Role.COORDINATOR}),  # on the donor's behalf
+    "lot.receive": frozenset({Role.COORDINATOR}),  # receive, reject
+    "lot.quarantine": frozenset({Role.COORDINATOR}),
+    "lot.update": frozenset({Role.COORDINATOR, Role.LOGISTICS}),  # correct a lot's details
+    "attachment.upload": frozenset({Role.COORDINATOR}),
+    "need.change": frozenset({Role.COORDINATOR}),
+    "partner.invite": frozenset({Role.COORDINATOR}),
+    "signup.decide": frozenset({Role.COORDINATOR}),
+    "organisation.change": frozenset({Role.COORDINATOR}),
+    # compliance
+    "check.run": frozenset({Role.COORDINATOR, Role.LOGISTICS, Role.COMPLIANCE}),
+    "check.override": frozenset({Role.COMPLIANCE}),
+    "rule_set.revise": frozenset({Role.COMPLIANCE}),
+    "standard.change": frozenset({Role.COMPLIANCE}),
+    # shipments
+    "shipment.plan": frozenset({Role.LOGISTICS}),  # create, edit
+    "shipment.allocate": frozenset({Role.LOGISTICS}),
+    "shipment.deallocate": frozenset({Role.LOGISTICS}),
+    "shipment.transition": frozenset({Role.LOGISTICS}),
+    "receipt.verify": frozenset({Role.LOGISTICS}),
+    # reference data only a manager changes
+    "city.change": frozenset(),
+}
+# Segregation of duties: a manager holds every action except these.
+MANAGER_EXCLUDED = frozenset({"check.override"})
+
+
+def user_may(user, action: str) -> bool:
+    """True if ``user`` may perform ``action`` (a key of ACTION_ROLES) through any door."""
+    if action not in ACTION_ROLES:
+        raise KeyError(f"Unknown action {action!r}; add it to sfiec.roles.ACTION_ROLES.")
+    held = user_roles(user)
+    if Role.MANAGER in held and action not in MANAGER_EXCLUDED:
+        return True
+    return bool(held & ACTION_ROLES[action])

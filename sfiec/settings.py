@@ -44,8 +44,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "sfiec",
     "partners",
+    "standards",
     "donations",
     "compliance",
     "shipments",
@@ -54,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -64,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so it turns a locked-out login anywhere (page, admin) into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sfiec.urls"
@@ -154,6 +159,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Axes first: it refuses a locked-out account or address before any password is checked.
+# AccountBackend refuses partners of a deactivated organisation, at login and on every request.
+AUTHENTICATION_BACKENDS = ["sfiec.auth.LoginRateLimitBackend", "sfiec.auth.AccountBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -190,7 +198,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "sfiec.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "sfiec.auth.AccountTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
@@ -213,12 +221,12 @@ REST_FRAMEWORK = {
         "compliance_evaluate": env.str("COMPLIANCE_EVALUATE_RATE", default="120/min"),
     },
 }
-# Personal API tokens (Account → API tokens) last at most this many days.
 # A list's COUNT(*) of at least this many rows is cached this long (sfiec.api.pagination).
 API_LIST_COUNT_CACHE_SECONDS = env.int("API_LIST_COUNT_CACHE_SECONDS", default=10)
 API_LIST_COUNT_CACHE_MIN = env.int("API_LIST_COUNT_CACHE_MIN", default=1000)
 # Only bench/api_lists.py turns this on: it registers the naive lots list it compares against.
 API_BENCH_NAIVE = env.bool("API_BENCH_NAIVE", default=False)
+# Personal API tokens (Account → API tokens) last at most this many days.
 API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=90)
 API_DESCRIPTION = f"""
 Offers, lots, compliance, shipments and receipts of donated supplies, for integrations.
@@ -314,3 +322,35 @@ OFFER_IMPORT_PREVIEW_SECONDS = env.int("OFFER_IMPORT_PREVIEW_SECONDS", default=3
 PARTNER_INVITE_MAX_AGE = env.int("PARTNER_INVITE_MAX_AGE", default=7 * 24 * 3600)
 # Only behind a proxy that sets X-Forwarded-For: how many proxies to trust for the client address.
 THROTTLE_TRUSTED_PROXIES = env.int("THROTTLE_TRUSTED_PROXIES", default=0)
+
+# --- Access (issue 8.4, 8.10) ---
+# Login rate limit (django-axes), for the login page, the admin and the token endpoint:
+# after AXES_FAILURE_LIMIT failures an account, and separately a client address, is locked out
+# for the cool-off time. Attempts are kept in the database (visible in the admin); the client
+# address is the one the other rate limits use (THROTTLE_TRUSTED_PROXIES).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("LOGIN_LOCKOUT_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "sfiec.throttling.client_address"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# Content-Security-Policy on every response (django-csp): scripts and styles only from our own
+# static files, nothing inline, no framing, forms post only to us. Swagger UI's icons are data:
+# images. Swagger UI's start-up script and page styles are files too (see sfiec/urls.py).
+_SELF, _NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF],
+        "img-src": [_SELF, "data:"],
+        "font-src": [_SELF],
+        "connect-src": [_SELF],
+        "object-src": [_NONE],
+        "base-uri": [_SELF],
+        "form-action": [_SELF],
+        "frame-ancestors": [_NONE],
+    }
+}

@@ -90,15 +90,21 @@ def rate_limit(scope: str, *, template: str, methods=("POST",), when=None):
 
 
 class ClientAddressThrottle(BaseThrottle):
-    """DRF throttle on the same counters; the view sets ``throttle_scope``.
+    """DRF throttle on the same counters.
 
-    Only unsafe methods count, so reading stays free.
+    A viewset names the actions that count in ``throttle_scopes`` (``{"create": "offer_submit"}``),
+    so its other actions (a coordinator accepting an offer) never use up the public quota; a
+    plain view sets ``throttle_scope``. Only unsafe methods count, so reading stays free.
     """
 
     def allow_request(self, request, view):
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return True
-        scope = getattr(view, "throttle_scope", None)
+        scopes = getattr(view, "throttle_scopes", None)
+        if scopes is not None:
+            scope = scopes.get(getattr(view, "action", None))
+        else:
+            scope = getattr(view, "throttle_scope", None)
         if not scope:
             return True
         self._wait = rate_limit_hit(scope=scope, ident=client_address(request))

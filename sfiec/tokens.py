@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sfiec.auth import account_usable
 from sfiec.exceptions import DomainError
 from sfiec.models import ApiToken
 
@@ -69,11 +70,12 @@ def api_token_resolve(key: str) -> ApiToken | None:
     """The live token with this key (not revoked, not expired), or None."""
     now = timezone.now()
     token = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user__partner_membership__organisation")
         .filter(key_hash=key_hash(key), revoked_at__isnull=True, expires_at__gt=now)
         .first()
     )
-    if token is None or not token.user.is_active:
+    # Like a password login: an inactive user or a deactivated organisation's partner is out.
+    if token is None or not token.user.is_active or not account_usable(token.user):
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -50,11 +50,19 @@ def transition_apply(
     is judged against the status the first left. ``apply`` sees the locked row still in its old
     status and may refuse (raise) or set further fields; ``record`` replaces the default
     StatusChange row (shipments write a TrackingEvent instead).
+
+    A move to the status the record already has is a no-op, not an error: nothing is checked,
+    changed or recorded, so a retried request or task is harmless. (``target`` must still be a
+    status of the workflow.)
     """
     model = type(instance)
     with transaction.atomic():
         locked = model.objects.select_for_update().get(pk=instance.pk)
         source = locked.status
+        if source == target and target in workflow.labels:
+            for field in locked._meta.concrete_fields:
+                setattr(instance, field.attname, getattr(locked, field.attname))
+            return instance
         workflow.check(source, target)
         if apply is not None:
             apply(locked)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from sfiec.admin import ReadOnlyAdmin, ServiceAdminMixin, service_action
+from sfiec.admin import ReadOnlyAdmin, RoleAdminMixin, ServiceAdminMixin, service_action
 
 from . import services
 from .models import (
@@ -44,12 +44,13 @@ def _transition_action(target: str):
     return service_action(
         label,
         lambda s, u, r: services.shipment_transition(shipment=s, target=target, actor=u, note=r),
+        action="shipment.transition",
         needs_reason=target == "cancelled",
     )
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+class ShipmentAdmin(RoleAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "reference",
         "city",
@@ -68,6 +69,7 @@ class ShipmentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     readonly_fields = ["reference", "status", "created_by", "created_at"]
     autocomplete_fields = ["consignee", "carrier"]
     inlines = [LineInline, EventInline]
+    write_action = "shipment.plan"
     actions = [
         _transition_action(target)
         for target in [
@@ -115,8 +117,19 @@ class ShipmentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ShipmentLine)
-class ShipmentLineAdmin(ServiceAdminMixin, admin.ModelAdmin):
-    """Adding a line here allocates through the allocation service (locks, limits)."""
+class ShipmentLineAdmin(RoleAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+    """Adding a line here allocates through the allocation service (locks, limits); removing
+    one, alone or in bulk, deallocates through the service."""
+
+    add_action = change_action = "shipment.allocate"
+    delete_action = "shipment.deallocate"
+    actions = [
+        service_action(
+            _("Remove from the shipment (release the units)"),
+            lambda line, u, r: services.shipment_deallocate(line=line, actor=u),
+            action="shipment.deallocate",
+        )
+    ]
 
     list_display = ["shipment", "lot", "quantity", "cartons", "released_at"]
     list_filter = ["shipment__status", "shipment__city"]
@@ -141,7 +154,8 @@ class ShipmentLineAdmin(ServiceAdminMixin, admin.ModelAdmin):
         services.shipment_deallocate(line=obj, actor=request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or obj.shipment.status == "draft"
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.shipment.status == "draft")
 
 
 @admin.register(TrackingEvent)
@@ -172,7 +186,9 @@ class EvidenceInline(admin.TabularInline):
 
 
 @admin.register(ReceiptRequest)
-class ReceiptRequestAdmin(SimpleHistoryAdmin):
+class ReceiptRequestAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+    write_action = "receipt.verify"
+
     list_display = ["shipment", "contact", "status", "due_on", "sent_at", "last_reminder_at"]
     list_filter = ["status"]
     search_fields = ["shipment__reference", "contact__email"]
@@ -190,6 +206,7 @@ class ReceiptRequestAdmin(SimpleHistoryAdmin):
                 }.get(rq.status, "receipt_verified"),
                 actor=u,
             ),
+            action="receipt.verify",
         ),
         service_action(
             _("Reject the upload with a reason"),
@@ -201,6 +218,7 @@ class ReceiptRequestAdmin(SimpleHistoryAdmin):
                 actor=u,
                 reason=r,
             ),
+            action="receipt.verify",
             needs_reason=True,
         ),
     ]

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -97,6 +98,29 @@ class Shipment(models.Model):
 
     def __str__(self):
         return self.reference
+
+    def clean(self):
+        """A shipment arrives after it leaves; its contact works for its consignee."""
+        errors = {}
+        if (
+            self.planned_departure_on
+            and self.expected_arrival_on
+            and self.expected_arrival_on < self.planned_departure_on
+        ):
+            errors["expected_arrival_on"] = _(
+                "The expected arrival (%(arrival)s) is before the planned departure "
+                "(%(departure)s)."
+            ) % {"arrival": self.expected_arrival_on, "departure": self.planned_departure_on}
+        if (
+            self.consignee_contact_id
+            and self.consignee_id
+            and self.consignee_contact.organisation_id != self.consignee_id
+        ):
+            errors["consignee_contact"] = _(
+                "This contact does not work for the consignee; choose one of its contacts."
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class ShipmentLine(models.Model):

@@ -1,7 +1,8 @@
 """Every state change of shipments, their lines, tracking and receipt requests."""
 
-from datetime import datetime
+import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -10,11 +11,28 @@ from django.utils.translation import gettext as _
 from compliance import services as compliance_services
 from donations.models import MaterialLot
 from sfiec.exceptions import DomainError
+from sfiec.outbox import outbox_enqueue
 from sfiec.references import reference_next
 from sfiec.workflow import transition_apply
 
 from .models import ReceiptRequest, Shipment, ShipmentLine, TrackingEvent
-from .workflows import CANCELLABLE, EDITABLE_STATUSES, RECEIPT_WORKFLOW, SHIPMENT_WORKFLOW
+from .selectors import shipment_blockers, shipment_dates
+from .workflows import (
+    CANCELLABLE,
+    EDITABLE_STATUSES,
+    GATED_STATUSES,
+    RECEIPT_WORKFLOW,
+    SHIPMENT_WORKFLOW,
+)
+
+# A tracking event may be dated this far ahead of the server's clock (clocks drift), no more.
+EVENT_CLOCK_TOLERANCE = dt.timedelta(minutes=5)
+# A receipt request in one of these states proves the recipient's receipt was verified.
+RECEIPT_PROVEN = (
+    ReceiptRequest.Status.RECEIPT_VERIFIED,
+    ReceiptRequest.Status.REPORT_UPLOADED,
+    ReceiptRequest.Status.REPORT_VERIFIED,
+)
 
 SHIPMENT_FIELDS = (
     "consignee_contact",
@@ -55,7 +73,16 @@ def shipment_create(*, city, consignee, created_by=None, **values) -> Shipment:
 
 
 def shipment_update(*, shipment: Shipment, actor, **values) -> Shipment:
-    """Change the planning details of a shipment that has not left yet."""
+    """Change the planning details of a shipment that has not left yet.
+
+    New dates mean new shelf-life and rule windows, so the lines are checked again. On a
+    draft the checks are queued. On a ready or booked shipment, which passed the compliance
+    gate on the old dates, they run at once: if a line now fails the gate, the change is kept
+    and the shipment goes back to draft, with a tracking event naming the blocking lines and
+    rules (a system move), so a compliance officer can review the new checks and the
+    shipment can be made ready again. The date change is not refused: the dates are facts
+    (a delayed flight), and refusing them would leave the shipment planned on false ones.
+    """
     unknown = set(values) - set(SHIPMENT_FIELDS)
     if unknown:
         raise DomainError(_("Unknown shipment fields: %s") % ", ".join(sorted(unknown)))
@@ -63,17 +90,69 @@ def shipment_update(*, shipment: Shipment, actor, **values) -> Shipment:
         locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
         if locked.status not in CANCELLABLE:
             raise DomainError(_("A shipment cannot be changed once it is in transit."))
+        dates_before = shipment_dates(locked)
         for name, value in values.items():
             setattr(locked, name, value)
         locked.full_clean()
         locked.save()
-        if compliance_services.shipment_dates(locked) != compliance_services.shipment_dates(
-            shipment
-        ):
-            # New dates mean new shelf-life and rule windows: the lines are checked again.
-            compliance_services.shipment_checks_enqueue(shipment_id=locked.pk)
+        if shipment_dates(locked) != dates_before:
+            if locked.status in GATED_STATUSES:
+                shipment_checks_run(shipment=locked)
+                _back_to_draft_if_blocked(locked, actor)
+            else:
+                shipment_checks_enqueue(shipment_id=locked.pk)
     shipment.refresh_from_db()
     return shipment
+
+
+def _back_to_draft_if_blocked(shipment: Shipment, actor) -> None:
+    blockers = shipment_blockers(shipment)
+    if not blockers:
+        return
+    reason = _("Back to draft: the new dates fail the compliance gate. %(reasons)s") % {
+        "reasons": " ".join(blocker["message"] for blocker in blockers)
+    }
+
+    def record(locked: Shipment, source_status: str, target_status: str) -> None:
+        TrackingEvent.objects.create(
+            shipment=locked,
+            from_status=source_status,
+            status=target_status,
+            note=reason,
+            occurred_at=_event_time(locked, None),
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            source=TrackingEvent.Source.SYSTEM,
+        )
+
+    transition_apply(
+        instance=shipment,
+        workflow=SHIPMENT_WORKFLOW,
+        target=Shipment.Status.DRAFT,
+        actor=actor,
+        note=reason,
+        record=record,
+    )
+
+
+def shipment_checks_run(*, shipment: Shipment) -> list:
+    """Check every active line's lot for the shipment's destination and dates, in one pass.
+
+    Returns the lots' current compliance checks for that destination.
+    """
+    export, arrival = shipment_dates(shipment)
+    lot_ids = list(shipment.lines.filter(released_at=None).values_list("lot_id", flat=True))
+    if not lot_ids:
+        return []
+    return compliance_services.lots_check_for_destination(
+        lot_ids=lot_ids, country=shipment.city.country, export_date=export, arrival_date=arrival
+    )
+
+
+def shipment_checks_enqueue(*, shipment_id: int) -> None:
+    """Queue the checks of a shipment's lines; written with the work, sent once it commits."""
+    from .tasks import shipment_checks_run_task
+
+    outbox_enqueue(shipment_checks_run_task, shipment_id)
 
 
 def shipment_allocate(
@@ -119,7 +198,7 @@ def shipment_allocate(
             _("The allocation would exceed what is available; nothing was allocated.")
         ) from error
     lot.refresh_from_db()
-    compliance_services.shipment_checks_enqueue(shipment_id=shipment.pk)
+    shipment_checks_enqueue(shipment_id=shipment.pk)
     return line
 
 
@@ -143,18 +222,27 @@ def shipment_transition(
     actor=None,
     location: str = "",
     note: str = "",
-    occurred_at: datetime | None = None,
+    occurred_at: dt.datetime | None = None,
     source: str = TrackingEvent.Source.STAFF,
 ) -> Shipment:
     """Move a shipment along its workflow; every move writes one TrackingEvent.
 
-    Cancelling releases the allocations of its lines. Leaving ``draft`` needs at least one line
-    and, for every line, a current compliance check that passes, warns or is overridden.
+    Cancelling releases the allocations of its lines. Every move out of draft and onward
+    until departure (to ready, booked or in transit) passes the compliance gate: at least one
+    line and, for every line, a current check on the shipment's dates that passes, warns or is
+    overridden. "Receipt confirmed" needs a verified receipt. The event's time is never in the
+    future (beyond a few minutes of clock drift) nor before the shipment's previous event. A
+    move to the status the shipment already has changes nothing and records nothing.
     """
+    event_at = None
 
     def before_save(locked: Shipment) -> None:
-        if locked.status == Shipment.Status.DRAFT and target == Shipment.Status.READY:
-            _check_can_leave_draft(locked)
+        nonlocal event_at
+        event_at = _event_time(locked, occurred_at)
+        if target in GATED_STATUSES or target == Shipment.Status.IN_TRANSIT:
+            _gate_check(locked, target)
+        if target == Shipment.Status.RECEIPT_CONFIRMED:
+            _receipt_verified_check(locked)
         if target == Shipment.Status.CANCELLED:
             _release_allocations(locked)
 
@@ -165,7 +253,7 @@ def shipment_transition(
             status=target_status,
             location=location,
             note=note,
-            occurred_at=occurred_at or timezone.now(),
+            occurred_at=event_at,
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
             source=source,
         )
@@ -181,16 +269,60 @@ def shipment_transition(
     )
 
 
-def _check_can_leave_draft(shipment: Shipment) -> None:
+def _gate_check(shipment: Shipment, target: str) -> None:
+    """The compliance gate, asked again on every move from draft until departure."""
     if not shipment.lines.filter(released_at=None).exists():
         raise DomainError(_("A shipment needs at least one line before it is ready."))
-    blockers = compliance_services.shipment_blockers(shipment)
+    blockers = shipment_blockers(shipment)
     if blockers:
         raise DomainError(
-            _("The shipment cannot leave draft: %(reasons)s")
-            % {"reasons": " ".join(blocker["message"] for blocker in blockers)},
+            _("The shipment cannot move to %(status)s: %(reasons)s")
+            % {
+                "status": Shipment.Status(target).label,
+                "reasons": " ".join(blocker["message"] for blocker in blockers),
+            },
             details={"blockers": blockers},
         )
+
+
+def _receipt_verified_check(shipment: Shipment) -> None:
+    request = ReceiptRequest.objects.filter(shipment=shipment).first()
+    if request is None or request.status not in RECEIPT_PROVEN:
+        raise DomainError(
+            _("The receipt can be confirmed only once the recipient's receipt is verified.")
+        )
+
+
+def _event_time(shipment: Shipment, occurred_at: dt.datetime | None) -> dt.datetime:
+    """When the next event of ``shipment`` happened: now if not given; checked if given.
+
+    Raises ValidationError (on ``occurred_at``) for a time in the future or before the
+    shipment's latest event, which would put the timeline out of order.
+    """
+    now = timezone.now()
+    latest = (
+        TrackingEvent.objects.filter(shipment=shipment)
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    if occurred_at is None:
+        return max(now, latest) if latest else now
+    if occurred_at > now + EVENT_CLOCK_TOLERANCE:
+        raise ValidationError(
+            {"occurred_at": _("An event cannot be dated in the future.")}, code="future"
+        )
+    if latest and occurred_at < latest:
+        raise ValidationError(
+            {
+                "occurred_at": _(
+                    "An event cannot be dated before the shipment's previous event (%(latest)s)."
+                )
+                % {"latest": timezone.localtime(latest).strftime("%Y-%m-%d %H:%M")}
+            },
+            code="before_previous",
+        )
+    return occurred_at
 
 
 def _release_allocations(shipment: Shipment) -> None:

@@ -8,7 +8,8 @@ SHIPMENT_WORKFLOW = Workflow(
     {
         "draft": {"ready", "cancelled"},
         "ready": {"booked", "draft", "cancelled"},
-        "booked": {"in_transit", "cancelled"},
+        # Back to draft when new dates fail the compliance gate (shipment_update).
+        "booked": {"in_transit", "draft", "cancelled"},
         "in_transit": {"arrived"},
         "arrived": {"delivered"},
         "delivered": {"receipt_confirmed"},
@@ -18,6 +19,9 @@ SHIPMENT_WORKFLOW = Workflow(
 )
 # Lines can change only while the shipment is being planned.
 EDITABLE_STATUSES = ("draft",)
+# Statuses past the compliance gate but not yet departed: moving to one (or on to in transit)
+# asks the gate again, and a date change while in one re-runs the checks at once.
+GATED_STATUSES = ("ready", "booked")
 
 # A rejected upload returns the request to the state before the upload.
 RECEIPT_WORKFLOW = Workflow(

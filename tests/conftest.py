@@ -123,18 +123,18 @@ def received_lot(db, coordinator):
     lot = factories.LotFactory()
     donation_services.offer_start_review(offer=lot.offer, actor=coordinator)
     donation_services.offer_accept(offer=lot.offer, actor=coordinator)
-    return donation_services.lot_receive(
-        lot=lot, actor=coordinator, quantity_received=lot.quantity_offered
+    return donation_services.lot_intake(
+        lot=lot, actor=coordinator, result="accepted", quantity_received=lot.quantity_offered
     )
 
 
 @pytest.fixture
 def clear_compliance(db, compliance_officer):
     """Check a shipment's lines and have the compliance officer accept any failing check."""
-    from compliance import services as compliance_services
+    from shipments import services as shipment_services
 
     def clear(shipment):
-        for check in compliance_services.shipment_checks_run(shipment=shipment):
+        for check in shipment_services.shipment_checks_run(shipment=shipment):
             if check.result == "fail" and not check.is_overridden:
                 compliance_services.check_override(
                     check=check,
@@ -147,8 +147,7 @@ def clear_compliance(db, compliance_officer):
 
 @pytest.fixture
 def catalogue(db):
-    compliance_services.catalogue_sync()
-    compliance_services.rule_set_sync_files()
+    compliance_services.rules_load()
 
 
 @pytest.fixture
@@ -162,7 +161,7 @@ def kn95_lot(catalogue, coordinator, milan, django_capture_on_commit_callbacks):
 
     Received through intake, so its check for Italy has run.
     """
-    from compliance.models import Standard
+    from standards.models import Standard
 
     lot = factories.LotFactory(
         standard=Standard.objects.get(slug="CN_GB2626_KN95"),

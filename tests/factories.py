@@ -7,11 +7,11 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from compliance.models import Standard
 from donations.models import DonationOffer, MaterialLot
 from partners.models import Contact, Organisation, PartnerMembership, SisterCity
 from sfiec.references import reference_next
 from shipments.models import Shipment
+from standards.models import Standard
 
 
 class UserFactory(factory.django.DjangoModelFactory):

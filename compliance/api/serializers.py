@@ -108,6 +108,8 @@ class ComplianceCheckSerializer(serializers.ModelSerializer):
             "overridden_by",
             "overridden_at",
             "override_reason",
+            "override_carried_from",
+            "override_lapsed",
         ]
         read_only_fields = fields
 

@@ -19,7 +19,7 @@ from compliance.api.serializers import (
 from compliance.engine import LotFacts
 from compliance.models import EquivalenceGroup, RuleSet, Standard
 from donations.models import MaterialLot
-from sfiec.api.permissions import IsStaffMember
+from sfiec.api.permissions import ActionPermission, IsStaffMember
 from sfiec.throttling import ClientAddressThrottle
 
 
@@ -62,7 +62,8 @@ class ComplianceCheckViewSet(
     """Stored checks. Staff read them; only a compliance officer may override one."""
 
     serializer_class = ComplianceCheckSerializer
-    permission_classes = [IsStaffMember]
+    permission_classes = [ActionPermission]
+    action_permissions = {"override": "check.override"}
     filterset_fields = ["lot", "country", "result", "is_current", "is_stale", "rule_set__version"]
     ordering_fields = ["evaluated_at", "result", "country"]
 

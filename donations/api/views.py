@@ -11,12 +11,10 @@ from rest_framework.response import Response
 
 from donations import selectors, services
 from donations.api import serializers as s
-from sfiec.api.permissions import IsPartner, IsStaffMember, staff_with_roles
-from sfiec.roles import Role, user_has_role
+from sfiec.api.permissions import ActionPermission, IsPartner, IsStaffMember, may
+from sfiec.roles import user_may
 from sfiec.throttling import ClientAddressThrottle
 from sfiec.uploads import DOCUMENT_TYPES, download_response, upload_check
-
-IsCoordinator = staff_with_roles(Role.COORDINATOR)
 
 
 class OfferViewSet(
@@ -30,7 +28,13 @@ class OfferViewSet(
 
     lookup_field = "reference"
     throttle_classes = [ClientAddressThrottle]
-    throttle_scope = "offer_submit"
+    throttle_scopes = {"create": "offer_submit"}  # only submissions count, not staff decisions
+    action_permissions = {
+        "start_review": "offer.review",
+        "accept": "offer.review",
+        "decline": "offer.review",
+        "link_donor": "offer.review",
+    }
     filterset_fields = ["status", "preferred_city"]
     search_fields = ["reference", "donor__name", "lots__product"]
     ordering_fields = ["submitted_at", "status"]
@@ -41,8 +45,8 @@ class OfferViewSet(
     def get_permissions(self):
         if self.action == "create":
             return [permissions.IsAuthenticated(), IsPartner()]
-        if self.action in ("start_review", "accept", "decline", "link_donor"):
-            return [permissions.IsAuthenticated(), IsCoordinator()]
+        if self.action in self.action_permissions:
+            return [permissions.IsAuthenticated(), ActionPermission()]
         return [permissions.IsAuthenticated(), (IsStaffMember | IsPartner)()]
 
     def get_serializer_class(self):
@@ -126,7 +130,7 @@ class OfferViewSet(
         offer = self.get_object()
         if not (
             hasattr(request.user, "partner_membership")
-            or user_has_role(request.user, Role.COORDINATOR)
+            or user_may(request.user, "offer.withdraw")
         ):
             self.permission_denied(request)
         offer = services.offer_withdraw(
@@ -139,6 +143,7 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     """Material lots. Coordinators record intake: receive (accepted or quarantined) or reject."""
 
     lookup_field = "reference"
+    action_permissions = {"receive": "lot.receive", "reject": "lot.receive"}
     filterset_fields = ["status", "category", "is_quarantined", "offer__reference"]
     search_fields = ["reference", "product", "manufacturer", "batch_number"]
     ordering_fields = ["created_at", "expires_on", "status"]
@@ -147,8 +152,8 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return selectors.lot_list(user=self.request.user)
 
     def get_permissions(self):
-        if self.action in ("receive", "reject"):
-            return [permissions.IsAuthenticated(), IsCoordinator()]
+        if self.action in self.action_permissions:
+            return [permissions.IsAuthenticated(), ActionPermission()]
         return [permissions.IsAuthenticated(), (IsStaffMember | IsPartner)()]
 
     def get_serializer_class(self):
@@ -201,7 +206,7 @@ class AttachmentViewSet(
 
     def get_permissions(self):
         if self.action == "create":
-            return [permissions.IsAuthenticated(), (IsCoordinator | IsPartner)()]
+            return [permissions.IsAuthenticated(), (may("attachment.upload") | IsPartner)()]
         return [permissions.IsAuthenticated(), (IsStaffMember | IsPartner)()]
 
     def get_serializer_class(self):

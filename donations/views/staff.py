@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from partners.forms import PendingLinkForm
-from sfiec.decorators import role_required, staff_required
+from sfiec.decorators import action_required, staff_required
 from sfiec.exceptions import DomainError
 from sfiec.roles import Role, user_has_role
 
@@ -59,7 +59,7 @@ def review_detail(request, reference):
     )
 
 
-@role_required(Role.COORDINATOR)
+@action_required("offer.review")
 @require_POST
 def review_decide(request, reference):
     """Coordinators: accept or decline an offer with a reason the partner is told."""
@@ -84,7 +84,7 @@ def review_decide(request, reference):
     return redirect("donations:review-detail", reference=reference)
 
 
-@role_required(Role.COORDINATOR)
+@action_required("offer.review")
 @require_POST
 def review_link_donor(request, reference):
     """Coordinators: link an anonymous offer's pending donor to a known organisation, or
@@ -108,7 +108,7 @@ def review_link_donor(request, reference):
     return redirect("donations:review-detail", reference=reference)
 
 
-@role_required(Role.COORDINATOR)
+@action_required("lot.receive")
 @require_http_methods(["GET", "POST"])
 def lot_intake(request, reference):
     """Coordinators: record a lot's arrival and inspection at the warehouse."""

@@ -3,8 +3,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from sfiec.api.permissions import staff_with_roles
-from sfiec.roles import Role
+from sfiec.api.permissions import ActionPermission
 from shipments import selectors, services
 from shipments.api.serializers import (
     AllocateSerializer,
@@ -25,7 +24,14 @@ class ShipmentViewSet(
 ):
     """Shipments. Any staff member reads; logistics officers (and managers) plan and move them."""
 
-    permission_classes = [staff_with_roles(Role.LOGISTICS)]
+    permission_classes = [ActionPermission]
+    action_permissions = {
+        "create": "shipment.plan",
+        "update": "shipment.plan",
+        "partial_update": "shipment.plan",
+        "allocate": "shipment.allocate",
+        "transition": "shipment.transition",
+    }
     # A tracking-scoped API token sees its carrier's shipments and may move them, nothing else.
     tracking_scope_field = "carrier"
     tracking_token_actions = ("list", "retrieve", "transition")

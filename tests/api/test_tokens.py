@@ -157,3 +157,13 @@ def test_legacy_drf_tokens_still_work(api_client, viewer):
     key = Token.objects.create(user=viewer).key
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api_client.get("/api/v1/cities/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_deactivated_organisations_partner_token_stops_working(api_client, partner):
+    _token, key = api_token_create(user=partner, name="erp", scope="read_only")
+    assert bearer(api_client, key).get("/api/v1/organisations/").status_code == 200
+    organisation = partner.partner_membership.organisation
+    organisation.is_active = False
+    organisation.save(update_fields=["is_active"])
+    assert bearer(api_client, key).get("/api/v1/organisations/").status_code == 401

@@ -4,6 +4,7 @@ import pytest
 
 from compliance import services
 from compliance.models import ComplianceCheck
+from shipments import selectors as shipment_selectors
 from shipments import services as shipment_services
 from tests import factories
 
@@ -189,7 +190,7 @@ def test_changing_the_shipment_dates_makes_its_checks_stale(
             actor=logistics_officer,
             expected_arrival_on=dt.date(2029, 12, 20),
         )
-    blockers = services.shipment_blockers(draft_to_milan)
+    blockers = shipment_selectors.shipment_blockers(draft_to_milan)
     # The new dates were checked again on commit: still failing, but no longer stale.
     assert [b["reason"] for b in blockers] == ["fail"]
     check = ComplianceCheck.objects.get(lot=draft_to_milan.lines.get().lot, is_current=True)

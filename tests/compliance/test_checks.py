@@ -25,7 +25,9 @@ def test_the_catalogue_holds_every_standard_of_the_brief(catalogue):
 
 
 def test_a_check_is_stored_with_its_rule_set_version_and_findings(kn95_lot):
-    check = services.lot_check(lot=kn95_lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL)
+    check = services.lot_check_for_country(
+        lot=kn95_lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL
+    )
     assert check.result == "fail"
     assert check.rule_set.version == "2020.2"
     rules = {f["rule"] for f in check.findings if f["severity"] == "fail"}
@@ -34,20 +36,26 @@ def test_a_check_is_stored_with_its_rule_set_version_and_findings(kn95_lot):
 
 
 def test_running_again_with_the_same_inputs_keeps_the_check(kn95_lot):
-    first = services.lot_check(lot=kn95_lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL)
-    again = services.lot_check(lot=kn95_lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL)
+    first = services.lot_check_for_country(
+        lot=kn95_lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL
+    )
+    again = services.lot_check_for_country(
+        lot=kn95_lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL
+    )
     assert again.pk == first.pk
 
 
 def test_changed_inputs_supersede_the_check_and_keep_the_old_one(kn95_lot):
-    first = services.lot_check(lot=kn95_lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL)
+    first = services.lot_check_for_country(
+        lot=kn95_lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL
+    )
     kn95_lot.expires_on = dt.date(2027, 2, 1)
     kn95_lot.save()
     services.lot_inputs_changed(lot_id=kn95_lot.pk)
     first.refresh_from_db()
     assert first.is_stale
 
-    second = services.lot_check(
+    second = services.lot_check_for_country(
         lot=kn95_lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL
     )
     first.refresh_from_db()
@@ -84,7 +92,9 @@ def _edited(rules):
 def test_editing_the_rules_makes_a_new_version_and_old_checks_stay_as_they_were(
     kn95_lot, compliance_officer, django_capture_on_commit_callbacks
 ):
-    old = services.lot_check(lot=kn95_lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL)
+    old = services.lot_check_for_country(
+        lot=kn95_lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL
+    )
     base = RuleSet.objects.get(is_active=True)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -119,7 +129,9 @@ def test_the_recheck_task_skips_a_superseded_version(catalogue):
 
 
 def test_only_a_compliance_officer_may_override(kn95_lot, coordinator, manager, compliance_officer):
-    check = services.lot_check(lot=kn95_lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL)
+    check = services.lot_check_for_country(
+        lot=kn95_lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL
+    )
     for user in (coordinator, manager):
         with pytest.raises(PermissionDenied):
             services.check_override(check=check, actor=user, reason="x" * 40)
@@ -144,7 +156,9 @@ def test_a_passing_check_needs_no_override(catalogue, compliance_officer, coordi
     from tests import factories
 
     lot = factories.LotFactory(category="gloves", standard=None)
-    check = services.lot_check(lot=lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL)
+    check = services.lot_check_for_country(
+        lot=lot, country="IT", export_date=EXPORT, arrival_date=ARRIVAL
+    )
     if check.result == "pass":
         with pytest.raises(DomainError, match="needs no override"):
             services.check_override(check=check, actor=compliance_officer, reason="x" * 30)
@@ -159,9 +173,11 @@ def test_bulk_checks_use_a_bounded_number_of_queries(catalogue, django_assert_ma
     small = [factories.LotFactory(offer=offer).pk for _ in range(5)]
     large = [factories.LotFactory(offer=offer).pk for _ in range(60)]
     with django_assert_max_num_queries(12) as few:
-        services.lots_check(lot_ids=small, country="KR", export_date=EXPORT, arrival_date=ARRIVAL)
+        services.lots_check_for_destination(
+            lot_ids=small, country="KR", export_date=EXPORT, arrival_date=ARRIVAL
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
-        checks = services.lots_check(
+        checks = services.lots_check_for_destination(
             lot_ids=large, country="KR", export_date=EXPORT, arrival_date=ARRIVAL
         )
     assert len(checks) == 60

@@ -105,4 +105,10 @@ def test_seed_demo_receives_lots_through_intake_which_queues_their_checks(
     assert received.count() == 5
     today = timezone.localdate()
     for lot in received:
-        assert ComplianceCheck.objects.filter(lot=lot, export_date=today).exists(), lot
+        current = ComplianceCheck.objects.filter(lot=lot, is_current=True)
+        if lot.shipment_lines.exists():
+            # Intake's refresh re-runs a check on its own dates: a lot already checked for
+            # its shipment keeps the shipment's dates for that country.
+            assert current.exists(), lot
+        else:
+            assert current.filter(export_date=today).exists(), lot

@@ -88,8 +88,7 @@ def _wait_for(condition, timeout=60):
 def test_intake_enqueues_the_compliance_check_and_a_worker_runs_it(worker, coordinator):
     from compliance import services as compliance_services
 
-    compliance_services.catalogue_sync()
-    compliance_services.rule_set_sync_files()
+    compliance_services.rules_load()
     busan = factories.SisterCityFactory(slug="busan", name="Busan", name_zh="釜山", country="KR")
     lot = factories.LotFactory(
         offer=factories.OfferFactory(preferred_city=busan, status="accepted")

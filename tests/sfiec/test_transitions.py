@@ -1,6 +1,8 @@
 """The whole transition table of every workflow: legal moves apply and are recorded, the rest
 are refused with one error type and change nothing."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
@@ -119,6 +121,13 @@ def test_every_legal_shipment_move_writes_one_tracking_event(
     )
     clear_compliance(shipment)
     Shipment.objects.filter(pk=shipment.pk).update(status=source)
+    if target == "receipt_confirmed":  # needs the recipient's verified receipt
+        ReceiptRequest.objects.create(
+            shipment=shipment,
+            contact=factories.ContactFactory(organisation=shipment.consignee),
+            status=ReceiptRequest.Status.RECEIPT_VERIFIED,
+            due_on=dt.date(2026, 12, 31),
+        )
 
     services.shipment_transition(
         shipment=shipment, target=target, actor=logistics_officer, location="Shenzhen", note="n"
@@ -190,7 +199,7 @@ def test_lots_of_an_undecided_offer_cannot_be_received(coordinator):
 
     lot = factories.LotFactory()
     with pytest.raises(DomainError, match="accepted offer"):
-        services.lot_receive(lot=lot, actor=coordinator, quantity_received=10)
+        services.lot_intake(lot=lot, actor=coordinator, result="accepted", quantity_received=10)
     lot.refresh_from_db()
     assert lot.status == MaterialLot.Status.PLEDGED and lot.quantity_received == 0
 
@@ -202,7 +211,7 @@ def test_receiving_more_than_offered_is_refused(coordinator):
 
     lot = factories.LotFactory(offer=factories.OfferFactory(status="accepted"))
     with pytest.raises(DomainError, match="more than the 10000 offered"):
-        services.lot_receive(lot=lot, actor=coordinator, quantity_received=10_001)
+        services.lot_intake(lot=lot, actor=coordinator, result="accepted", quantity_received=10_001)
     lot.refresh_from_db()
     assert lot.status == "pledged"
 

@@ -38,8 +38,7 @@ class Command(BaseCommand):
         self.data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
         self.today = timezone.localdate()
         roles_sync()
-        compliance_services.catalogue_sync()
-        compliance_services.rule_set_sync_files()
+        compliance_services.rules_load()
         with transaction.atomic():
             users = self._users()
             cities = self._places()
@@ -254,7 +253,7 @@ class Command(BaseCommand):
 
     def _clear_compliance(self, shipment, officer):
         """Check the lines; record the officer's overrides the 2020 shipments relied on."""
-        for check in compliance_services.shipment_checks_run(shipment=shipment):
+        for check in shipment_services.shipment_checks_run(shipment=shipment):
             if check.result == "fail" and not check.is_overridden:
                 compliance_services.check_override(
                     check=check, actor=officer, reason=self.data["override_reason"]

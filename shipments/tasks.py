@@ -1,0 +1,13 @@
+"""Thin Celery tasks: load by id, call the service."""
+
+from celery import shared_task
+
+from . import services
+from .models import Shipment
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def shipment_checks_run_task(shipment_id: int) -> list[str]:
+    """Check the lots of one shipment for its destination and dates."""
+    shipment = Shipment.objects.select_related("city").get(pk=shipment_id)
+    return [check.result for check in services.shipment_checks_run(shipment=shipment)]
