@@ -28,7 +28,8 @@ STAFF = {"viewer", "coordinator", "logistics", "compliance", "manager"}
 PARTNERS = {"partner_a", "partner_b"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
 # Open to anyone (and rate limited): the what-if compliance check of the public offer form.
-PUBLIC = {("POST", "/api/v1/compliance/evaluate/")}
+# And the password-for-token exchange (login rate limited).
+PUBLIC = {("POST", "/api/v1/compliance/evaluate/"), ("POST", "/api/v1/auth/token/")}
 
 # (method, path template) -> the roles allowed through; anything else must be refused.
 EXPECTED = {
@@ -49,6 +50,7 @@ EXPECTED = {
     ("POST", "/api/v1/shipments/{id}/allocate/"): {"logistics", "manager"},
     ("POST", "/api/v1/shipments/{id}/transition/"): {"logistics", "manager"},
     ("POST", "/api/v1/compliance/evaluate/"): set(ROLES),
+    ("POST", "/api/v1/auth/token/"): set(ROLES),
 }
 # Reads: staff read everything; partners read these (their own rows only).
 PARTNER_READS = (
