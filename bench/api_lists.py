@@ -70,9 +70,21 @@ def main() -> None:
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "sfiec.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "sfiec.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -92,8 +104,10 @@ def main() -> None:
         server.wait(timeout=20)
 
     tool = "wrk" if shutil.which("wrk") else "python thread pool"
-    print(f"{args.lots} lots, gunicorn 2 workers, {args.connections} connections, "
-          f"{args.seconds}s each, {tool}")
+    print(
+        f"{args.lots} lots, gunicorn 2 workers, {args.connections} connections, "
+        f"{args.seconds}s each, {tool}"
+    )
     print(f"{'list':<12}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'non-2xx':>10}")
     for name, (rps, p50, p95, bad) in results.items():
         print(f"{name:<12}{rps:>10.1f}{p50:>10.1f}{p95:>10.1f}{bad:>10}")
@@ -108,14 +122,17 @@ def seed(count: int) -> str:
 
     from compliance.models import Standard
     from donations.models import DonationOffer, MaterialLot
+    from partners.api_tokens import api_token_create
     from partners.models import Organisation, SisterCity
     from sfiec.roles import Role, roles_sync
-    from sfiec.tokens import api_token_create
 
     call_command("migrate", verbosity=0)
     roles_sync()
-    for slug, name, country in [("milan", "Milan", "IT"), ("busan", "Busan", "KR"),
-                                ("siem-reap", "Siem Reap", "KH")]:
+    for slug, name, country in [
+        ("milan", "Milan", "IT"),
+        ("busan", "Busan", "KR"),
+        ("siem-reap", "Siem Reap", "KH"),
+    ]:
         SisterCity.objects.get_or_create(slug=slug, defaults={"name": name, "country": country})
     missing = count - MaterialLot.objects.count()
     if missing > 0:
@@ -167,13 +184,26 @@ def load(url, headers, args):
     if shutil.which("wrk"):
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(LUA)
-        command = ["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.seconds}s",
-                   "--timeout", "30s", "-s", script.name, url]
+        command = [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(args.connections),
+            "-d",
+            f"{args.seconds}s",
+            "--timeout",
+            "30s",
+            "-s",
+            script.name,
+            url,
+        ]
         for name, value in headers.items():
             command[1:1] = ["-H", f"{name}: {value}"]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        rps, p50, p95, bad, _total = re.search(r"RESULT (\S+) (\S+) (\S+) (\d+) (\d+)",
-                                               output).groups()
+        rps, p50, p95, bad, _total = re.search(
+            r"RESULT (\S+) (\S+) (\S+) (\d+) (\d+)", output
+        ).groups()
         return float(rps), float(p50), float(p95), int(bad)
     return load_with_threads(url, headers, args)
 
@@ -194,8 +224,7 @@ def load_with_threads(url, headers, args):
         for _ in range(args.connections):
             pool.submit(worker)
     times.sort()
-    return (len(times) / args.seconds, statistics.median(times),
-            times[int(len(times) * 0.95)], bad)
+    return (len(times) / args.seconds, statistics.median(times), times[int(len(times) * 0.95)], bad)
 
 
 def get(url, headers) -> int:

@@ -196,7 +196,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 30
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "sfiec.api.authentication.ApiTokenAuthentication",
+        "partners.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "sfiec.auth.AccountTokenAuthentication",
     ],

@@ -5,7 +5,9 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import token_views, views
+from partners import token_views
+
+from . import views
 from .api.auth import TokenObtainView
 
 api_v1 = [
@@ -17,7 +19,7 @@ api_v1 = [
 ]
 
 if settings.API_BENCH_NAIVE:  # bench/api_lists.py only; never on in the product
-    from sfiec.api.bench_views import NaiveLotViewSet
+    from donations.api.bench_views import NaiveLotViewSet
 
     api_v1.append(
         path("bench/naive-lots/", NaiveLotViewSet.as_view({"get": "list"}), name="bench-naive-lots")

@@ -19,8 +19,6 @@ from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 
-from sfiec.api.authentication import token_carrier_id
-
 TRUE_VALUES = ("true", "1")
 FALSE_VALUES = ("false", "0")
 
@@ -88,9 +86,9 @@ class StrictFilterBackend(drf_filters.DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         query_params_check(view, request, queryset)
-        carrier_id = token_carrier_id(request)
+        carrier_id = _token_carrier_id(request)
         if carrier_id is not None:
-            # A tracking token sees only its carrier's objects (sfiec.api.authentication).
+            # A tracking token sees only its carrier's objects (partners.api.authentication).
             queryset = queryset.filter(**{view.tracking_scope_field: carrier_id})
         return super().filter_queryset(request, queryset, view)
 
@@ -131,3 +129,9 @@ class StrictOrderingFilter(filters.OrderingFilter):
         if not getattr(view, "ordering_fields", None):
             return []
         return super().get_schema_operation_parameters(view)
+
+
+def _token_carrier_id(request) -> int | None:
+    """The carrier a tracking-scoped API token is limited to (partners.api.authentication)."""
+    token = getattr(request, "auth", None)
+    return getattr(token, "carrier_id", None) if getattr(token, "scope", "") == "tracking" else None

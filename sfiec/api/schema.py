@@ -8,7 +8,6 @@
 """
 
 from django.core.exceptions import FieldDoesNotExist
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
@@ -141,16 +140,3 @@ def _source_is_nullable(field) -> bool:
             return False
         model = model_field.related_model
     return False
-
-
-class ApiTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "sfiec.api.authentication.ApiTokenAuthentication"
-    name = "apiToken"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A personal API token made under Account → API tokens: "
-            "`Authorization: Bearer sfiec_…`.",
-        }

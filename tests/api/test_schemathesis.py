@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from sfiec.tokens import api_token_create
+from partners.api_tokens import api_token_create
 from tests import factories
 
 MAX_EXAMPLES = 8

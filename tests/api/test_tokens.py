@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from sfiec.models import ApiToken
-from sfiec.tokens import api_token_create
+from partners.api_tokens import api_token_create
+from partners.models import ApiToken
 from tests import factories
 
 

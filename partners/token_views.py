@@ -11,12 +11,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from partners.models import Organisation
+from partners.api_tokens import api_token_create, api_token_list, api_token_revoke
+from partners.models import ApiToken, Organisation
 from sfiec.decorators import _require
 from sfiec.exceptions import DomainError
-from sfiec.models import ApiToken
 from sfiec.roles import user_is_staff_member
-from sfiec.tokens import api_token_create, api_token_list, api_token_revoke
 
 # Staff of any role and partner users; nobody else has an API to call.
 staff_or_partner_required = _require(

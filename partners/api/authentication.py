@@ -11,11 +11,12 @@ Tokens of ``rest_framework.authtoken`` (``Authorization: Token <40 hex>``) still
 """
 
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.permissions import SAFE_METHODS
 
-from sfiec.models import ApiToken
-from sfiec.tokens import KEY_PREFIX, api_token_resolve
+from partners.api_tokens import KEY_PREFIX, api_token_resolve
+from partners.models import ApiToken
 
 KEYWORDS = (b"bearer", b"token")
 
@@ -68,3 +69,16 @@ def token_carrier_id(request) -> int | None:
     if isinstance(token, ApiToken) and token.scope == ApiToken.Scope.TRACKING:
         return token.carrier_id
     return None
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = ApiTokenAuthentication
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token made under Account → API tokens: "
+            "`Authorization: Bearer sfiec_…`.",
+        }

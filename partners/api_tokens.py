@@ -8,9 +8,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from partners.models import ApiToken
 from sfiec.auth import account_usable
 from sfiec.exceptions import DomainError
-from sfiec.models import ApiToken
 
 KEY_PREFIX = "sfiec_"
 # last_used_at is written at most this often per token, not on every request.
