@@ -1,4 +1,5 @@
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
@@ -8,6 +9,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
+
+logger = logging.getLogger(__name__)
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -59,12 +62,19 @@ class CachedCountPaginator(Paginator):
         except EmptyResultSet:
             return 0
         digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-        key = f"api-count:{data_version()}:{digest}"
-        count = cache.get(key)
+        try:
+            key = f"api-count:{data_version()}:{digest}"
+            count = cache.get(key)
+        except Exception:  # noqa: BLE001 - no cache, exact count
+            logger.warning("List count cache unavailable", exc_info=True)
+            return super().count
         if count is None:
             count = super().count
             if count >= settings.API_LIST_COUNT_CACHE_MIN:
-                cache.set(key, count, seconds)
+                try:
+                    cache.set(key, count, seconds)
+                except Exception:  # noqa: BLE001
+                    logger.warning("List count cache unavailable", exc_info=True)
         return count
 
 
@@ -73,10 +83,13 @@ def data_version() -> int:
 
 
 def data_version_bump(**kwargs) -> None:
+    """Called on every ORM save and delete; a cache that is down never stops a write."""
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, 1, None)
+    except Exception:  # noqa: BLE001 - e.g. Redis away: counts then age out within seconds
+        logger.warning("Could not mark cached list counts out of date", exc_info=True)
 
 
 VERSION_KEY = "api-count:version"
