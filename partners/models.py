@@ -214,3 +214,55 @@ class UserPreference(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.language}"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 of the key is stored; the key is shown once.
+
+    Scopes: ``full`` (whatever the owner's role allows), ``read_only`` (safe methods only, on
+    every endpoint), ``tracking`` (only the tracking operations of one carrier's shipments).
+    """
+
+    class Scope(models.TextChoices):
+        FULL = "full", _("Full (whatever my role allows)")
+        READ_ONLY = "read_only", _("Read-only")
+        TRACKING = "tracking", _("Tracking updates for one carrier")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("starts with"), max_length=16, editable=False)
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
+    carrier = models.ForeignKey(
+        Organisation,
+        verbose_name=_("carrier"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"kind": "carrier"},
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=["full", "read_only", "tracking"]),
+                name="apitoken_scope_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scope="tracking", carrier__isnull=False)
+                | (~models.Q(scope="tracking") & models.Q(carrier__isnull=True)),
+                name="apitoken_tracking_has_carrier",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

@@ -19,3 +19,10 @@ class SfiecConfig(AppConfig):
     def ready(self):
         # Groups must exist on every install, including the test database.
         post_migrate.connect(_sync_roles, dispatch_uid="sfiec_sync_roles")
+        # Any saved or deleted row makes the API's cached list counts out of date.
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from .api.pagination import data_version_bump
+
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(data_version_bump, dispatch_uid=f"sfiec_api_count_{id(signal)}")

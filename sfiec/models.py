@@ -78,3 +78,4 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.task} {self.key}"
+

@@ -212,6 +212,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 30
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "partners.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "sfiec.auth.AccountTokenAuthentication",
     ],
@@ -224,11 +225,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "sfiec.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        # Strict: an unknown parameter, ordering term or unreadable value is a 400.
+        "sfiec.api.filters.StrictFilterBackend",
+        "sfiec.api.filters.StrictSearchFilter",
+        "sfiec.api.filters.StrictOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "sfiec.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "sfiec.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "offer_submit": env.str("OFFER_SUBMIT_RATE", default="20/hour"),
@@ -236,10 +238,47 @@ REST_FRAMEWORK = {
         "receipt_upload": env.str("RECEIPT_UPLOAD_RATE", default="30/hour"),
     },
 }
+# A list's COUNT(*) of at least this many rows is cached this long (sfiec.api.pagination).
+API_LIST_COUNT_CACHE_SECONDS = env.int("API_LIST_COUNT_CACHE_SECONDS", default=10)
+API_LIST_COUNT_CACHE_MIN = env.int("API_LIST_COUNT_CACHE_MIN", default=1000)
+# Only bench/api_lists.py turns this on: it registers the naive lots list it compares against.
+API_BENCH_NAIVE = env.bool("API_BENCH_NAIVE", default=False)
+# Personal API tokens (Account → API tokens) last at most this many days.
+API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=90)
+API_DESCRIPTION = f"""
+Offers, lots, compliance, shipments and receipts of donated supplies, for integrations.
+
+## Authentication
+
+Sign in to the web app, open **Account → API tokens** (`/account/tokens/`) and make a token.
+Copy it when it is shown: it is shown once, stored only as a hash, and expires (at most
+{API_TOKEN_MAX_AGE_DAYS} days). Send it on every request:
+
+    Authorization: Bearer sfiec_…
+
+Scopes: *full* (whatever your role allows), *read-only* (GET only, everywhere) and *tracking*
+(only the tracking operations of one carrier's shipments). Revoke a token on the same page.
+In this page, press **Authorize** and paste the token under *apiToken*. A partner's token sees
+only its own organisation's data. Requests from the signed-in browser use the session instead.
+
+## Conventions
+
+* Lists are paginated: `page` and `page_size` (1–500, default 50).
+* Filters, `search` and `ordering` are listed per operation. An unknown query parameter, an
+  ordering on a field that is not offered, or a filter value that cannot be read
+  (`is_quarantined=-1`) is a **400 naming the parameter**, never silently ignored.
+* Every error has one JSON shape:
+  `{{"error": {{"status", "code", "message", "fields"?, "details"?}}}}`.
+  A change not allowed in the object's current state (an illegal status transition) is a
+  **409** whose message gives the reason. Too many requests is a 429 with `Retry-After`.
+"""
 SPECTACULAR_SETTINGS = {
     "TITLE": "SFIEC donation logistics API",
-    "DESCRIPTION": "Offers, lots, compliance, shipments and receipts of donated supplies.",
+    "DESCRIPTION": API_DESCRIPTION,
     "VERSION": "1",
+    # Tags per resource: the first path segment after /api/v1/.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI from our own static files, never a CDN.

@@ -2,6 +2,8 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -226,6 +228,15 @@ class AttachmentViewSet(
         )
         return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The file as uploaded, with Content-Disposition: attachment; "
+                "Content-Type is the type found in its content (PDF, JPEG, PNG, ...).",
+            )
+        }
+    )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         attachment = self.get_object()

@@ -15,6 +15,16 @@ class ContactSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "title", "email", "phone", "language", "is_primary"]
 
 
+class ContactListSerializer(serializers.ModelSerializer):
+    organisation = serializers.PrimaryKeyRelatedField(read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = ["id", "organisation", "organisation_name", *ContactSerializer.Meta.fields[1:]]
+        read_only_fields = fields
+
+
 class OrganisationSerializer(serializers.ModelSerializer):
     city = SisterCitySerializer(read_only=True)
     contacts = ContactSerializer(many=True, read_only=True)

@@ -1,7 +1,11 @@
 from rest_framework import permissions, viewsets
 
 from partners import selectors
-from partners.api.serializers import OrganisationSerializer, SisterCitySerializer
+from partners.api.serializers import (
+    ContactListSerializer,
+    OrganisationSerializer,
+    SisterCitySerializer,
+)
 
 
 class SisterCityViewSet(viewsets.ReadOnlyModelViewSet):
@@ -28,3 +32,16 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.organisation_list_for(user=self.request.user)
+
+
+class ContactViewSet(viewsets.ReadOnlyModelViewSet):
+    """People at organisations. Staff see all; a partner sees its own organisation's."""
+
+    serializer_class = ContactListSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_fields = ["organisation", "language", "is_primary"]
+    search_fields = ["name", "email", "organisation__name"]
+    ordering_fields = ["name", "organisation__name"]
+
+    def get_queryset(self):
+        return selectors.contact_list_for(user=self.request.user)

@@ -97,3 +97,14 @@ def _first_message(fields) -> str:
                 return _first_message(message)
             return f"{name}: {message}" if name != "non_field_errors" else str(message)
     return "Invalid input."
+
+
+def not_found(request, exception=None):
+    """Django's 404 handler: under /api/ in the API's JSON shape, elsewhere the HTML page."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        body = error_body(status_code=404, code="not_found", message="Not found.")
+        return JsonResponse(body, status=404)
+    return page_not_found(request, exception)

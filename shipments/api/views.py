@@ -42,6 +42,9 @@ class ShipmentViewSet(
         "transition": "shipment.transition",
         "documents_generate": "shipment.documents",
     }
+    # A tracking-scoped API token sees its carrier's shipments and may move them, nothing else.
+    tracking_scope_field = "carrier"
+    tracking_token_actions = ("list", "retrieve", "transition")
     filterset_fields = ["status", "city", "mode", "carrier"]
     search_fields = ["reference", "carrier_reference", "consignee__name"]
     ordering_fields = ["created_at", "planned_departure_on", "expected_arrival_on", "freight_cost"]
