@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ShipmentsConfig(AppConfig):
     name = "shipments"
     verbose_name = _("Shipments")
+
+    def ready(self):
+        from donations import signals as donation_signals
+
+        from . import receivers
+
+        donation_signals.need_closing.connect(
+            receivers.on_need_closing, dispatch_uid="shipments.need_closing"
+        )
