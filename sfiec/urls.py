@@ -31,4 +31,5 @@ urlpatterns = [
     path("", include("donations.urls")),
     path("", include("compliance.urls")),
     path("", include("shipments.urls")),
+    path("", include("shipments.needs_urls")),
 ]
