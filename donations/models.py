@@ -40,6 +40,9 @@ class Need(models.Model):
         default=3,
     )
     notes = models.TextField(_("notes"), blank=True)
+    # The sum of the confirmed matches; kept by shipments' matching service (which owns the
+    # matches), so reads below shipments, like the dashboard's unmet need, need no upward join.
+    quantity_matched = models.PositiveIntegerField(_("quantity matched"), default=0, editable=False)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
     )

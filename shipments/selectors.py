@@ -12,7 +12,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from compliance.selectors import lots_blockers
@@ -161,16 +160,10 @@ def need_candidates(*, need: Need, limit: int | None = 50) -> QuerySet[MaterialL
 
 
 def need_list(*, statuses=None) -> QuerySet[Need]:
-    """Needs with their confirmed (reserved or shipped) quantity and what is still unmet."""
+    """Needs with what is still unmet (``quantity_unmet``), soonest needed first."""
     needs = (
         Need.objects.select_related("city", "recipient")
         .prefetch_related("accepted_standards")
-        .annotate(
-            quantity_matched=Coalesce(
-                Sum("matches__quantity", filter=Q(matches__status=NeedMatch.Status.CONFIRMED)),
-                0,
-            )
-        )
         .annotate(
             quantity_unmet=Case(
                 When(quantity__gt=F("quantity_matched"), then=F("quantity") - F("quantity_matched")),

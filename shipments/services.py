@@ -490,9 +490,10 @@ def _match_eligibility_check(need: Need, lot: MaterialLot) -> ComplianceCheck:
 
 def _need_status_sync(need: Need, actor) -> None:
     """Open, partly met or met, from the confirmed matches (a paused or closed need stays)."""
+    confirmed = need_confirmed_quantity(need)
+    Need.objects.filter(pk=need.pk).update(quantity_matched=confirmed)
     if need.status not in (*NEED_MATCHABLE, Need.Status.MET):
         return
-    confirmed = need_confirmed_quantity(need)
     if confirmed >= need.quantity:
         target = Need.Status.MET
     elif confirmed > 0:
@@ -528,6 +529,8 @@ def need_match_release(
         locked.save(update_fields=["status", "released_at", "release_reason"])
         if status_sync:
             _need_status_sync(need, actor)
+        else:
+            Need.objects.filter(pk=need.pk).update(quantity_matched=need_confirmed_quantity(need))
     match.refresh_from_db()
     return match
 
