@@ -107,7 +107,7 @@ def offer_new(request):
             context["need"] = need
             initial.update(need=need.pk, preferred_city=need.city_id)
             lot_initial = [
-                {"category": need.category, "standard": _first_pk(need.accepted_standards.all())}
+                {"category": need.category, "standard": _first_slug(need.accepted_standards.all())}
             ]
             try:
                 services.offers_paused_check(need=need)
@@ -148,9 +148,9 @@ def _need_from_query(request) -> Need | None:
     return Need.objects.select_related("city").filter(pk=int(need_id)).first()
 
 
-def _first_pk(queryset):
+def _first_slug(queryset):
     first = queryset.order_by("slug").first()
-    return first.pk if first else None
+    return first.slug if first else None
 
 
 def _form_initial(data, form) -> dict:
