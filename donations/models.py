@@ -266,7 +266,9 @@ class MaterialLot(models.Model):
             ),
             # The backstop for the reservation race: reservations never exceed availability.
             models.CheckConstraint(
-                condition=Q(quantity_allocated__lte=F("quantity_received") - F("quantity_reserved")),
+                condition=Q(
+                    quantity_allocated__lte=F("quantity_received") - F("quantity_reserved")
+                ),
                 name="lot_allocated_reserved_not_above_received",
             ),
             models.CheckConstraint(

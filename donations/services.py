@@ -416,8 +416,11 @@ def offers_paused_check(*, need=None, city=None) -> None:
     if need is not None:
         if need.city.offers_paused:
             raise DomainError(
-                _("%(city)s is not taking new offers at the moment; please check the needs board "
-                  "later.") % {"city": need.city.name}
+                _(
+                    "%(city)s is not taking new offers at the moment; please check the needs board "
+                    "later."
+                )
+                % {"city": need.city.name}
             )
         if need.status not in NEED_OPEN_STATUSES:
             raise DomainError(
@@ -426,8 +429,11 @@ def offers_paused_check(*, need=None, city=None) -> None:
             )
     if city is not None and city.offers_paused:
         raise DomainError(
-            _("%(city)s is not taking new offers at the moment; please check the needs board "
-              "later.") % {"city": city.name}
+            _(
+                "%(city)s is not taking new offers at the moment; please check the needs board "
+                "later."
+            )
+            % {"city": city.name}
         )
 
 

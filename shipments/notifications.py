@@ -24,7 +24,10 @@ def need_match_confirmed_notify(*, match_id: int) -> list[str]:
         "need__city", "need__recipient", "lot__offer__contact", "lot__standard"
     ).get(pk=match_id)
     sent = []
-    readers = [("donor", match.lot.offer.contact), ("recipient", need_recipient_contact(match.need))]
+    readers = [
+        ("donor", match.lot.offer.contact),
+        ("recipient", need_recipient_contact(match.need)),
+    ]
     for role, contact in readers:
         if contact is None or not contact.email:
             continue
@@ -32,8 +35,13 @@ def need_match_confirmed_notify(*, match_id: int) -> list[str]:
             to=[contact.email],
             language=contact.language,
             template="need_match_confirmed",
-            context={"match": match, "need": match.need, "lot": match.lot, "contact": contact,
-                     "role": role},
+            context={
+                "match": match,
+                "need": match.need,
+                "lot": match.lot,
+                "contact": contact,
+                "role": role,
+            },
         )
         sent.append(contact.email)
     return sent

@@ -3,17 +3,20 @@ import datetime as dt
 from django.db.models import (
     Case,
     F,
-    FilteredRelation,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from compliance.models import ComplianceCheck
 from compliance.selectors import lots_blockers
 from compliance.services import DEFAULT_TRANSIT_DAYS
 from donations.models import MaterialLot, Need
@@ -112,11 +115,28 @@ def need_candidates(*, need: Need, limit: int | None = 50) -> QuerySet[MaterialL
     city's country (pass, warn, overridden fail, then unchecked or stale; a plain fail is
     never proposed), then earliest expiry, then the largest available quantity.
 
-    Each lot carries ``quantity_free`` (available), ``match_rank`` (see RANK_*),
-    ``check_result``, ``check_id`` and ``check_stale``.
+    Each lot carries ``quantity_free`` (available) and ``match_rank`` (see RANK_*).
     """
     country = need.city.country.upper()
     standard_ids = [standard.pk for standard in need.accepted_standards.all()]
+    # The rank comes from a correlated subquery on the lot's one current check for the country
+    # (the partial unique index on lot and country answers it), not from a join: the planner
+    # would hash-join every current check of the country, which is slower at 100,000 lots.
+    rank_of_check = (
+        ComplianceCheck.objects.filter(lot_id=OuterRef("pk"), country=country, is_current=True)
+        .annotate(
+            rank=Case(
+                When(result="fail", overridden_by__isnull=True, then=Value(RANK_FAIL)),
+                When(is_stale=True, then=Value(RANK_UNCHECKED)),
+                When(result="pass", then=Value(RANK_PASS)),
+                When(result="warn", then=Value(RANK_WARN)),
+                default=Value(RANK_OVERRIDDEN),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by()
+        .values("rank")[:1]
+    )
     lots = (
         MaterialLot.objects.filter(
             status=MaterialLot.Status.RECEIVED, is_quarantined=False, category=need.category
@@ -124,32 +144,10 @@ def need_candidates(*, need: Need, limit: int | None = 50) -> QuerySet[MaterialL
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=need_shelf_life_floor(need)))
         .annotate(
             quantity_free=F("quantity_received") - F("quantity_allocated") - F("quantity_reserved"),
-            current_check=FilteredRelation(
-                "compliance_checks",
-                condition=Q(compliance_checks__country=country, compliance_checks__is_current=True),
-            ),
+            match_rank=Coalesce(Subquery(rank_of_check), Value(RANK_UNCHECKED)),
         )
-        .filter(quantity_free__gt=0)
-        .annotate(
-            check_id=F("current_check__id"),
-            check_result=F("current_check__result"),
-            check_stale=F("current_check__is_stale"),
-            match_rank=Case(
-                When(
-                    current_check__result="fail",
-                    current_check__overridden_by__isnull=True,
-                    then=Value(RANK_FAIL),
-                ),
-                When(current_check__id__isnull=True, then=Value(RANK_UNCHECKED)),
-                When(current_check__is_stale=True, then=Value(RANK_UNCHECKED)),
-                When(current_check__result="pass", then=Value(RANK_PASS)),
-                When(current_check__result="warn", then=Value(RANK_WARN)),
-                default=Value(RANK_OVERRIDDEN),
-                output_field=IntegerField(),
-            ),
-        )
-        .filter(match_rank__lt=RANK_FAIL)
-        .select_related("standard", "offer__donor")
+        .filter(quantity_free__gt=0, match_rank__lt=RANK_FAIL)
+        .select_related("standard")
         .order_by("match_rank", F("expires_on").asc(nulls_last=True), "-quantity_free", "id")
     )
     if standard_ids:
@@ -166,7 +164,9 @@ def need_list(*, statuses=None) -> QuerySet[Need]:
         .prefetch_related("accepted_standards")
         .annotate(
             quantity_unmet=Case(
-                When(quantity__gt=F("quantity_matched"), then=F("quantity") - F("quantity_matched")),
+                When(
+                    quantity__gt=F("quantity_matched"), then=F("quantity") - F("quantity_matched")
+                ),
                 default=Value(0),
                 output_field=IntegerField(),
             )
@@ -179,7 +179,9 @@ def need_list(*, statuses=None) -> QuerySet[Need]:
 
 
 def need_matches(need: Need) -> QuerySet[NeedMatch]:
-    return NeedMatch.objects.filter(need=need).select_related("lot", "lot__standard", "confirmed_by")
+    return NeedMatch.objects.filter(need=need).select_related(
+        "lot", "lot__standard", "confirmed_by"
+    )
 
 
 def reserved_lots_for_city(city) -> QuerySet[MaterialLot]:
@@ -187,9 +189,7 @@ def reserved_lots_for_city(city) -> QuerySet[MaterialLot]:
     (offer them first). Each carries ``quantity_reserved_here``: the part of the lot reserved
     for this city and not yet on a shipment, which ``shipment_allocate`` lets a shipment to the
     city take on top of the lot's free quantity."""
-    reserved = Q(
-        need_matches__status=NeedMatch.Status.CONFIRMED, need_matches__need__city=city
-    )
+    reserved = Q(need_matches__status=NeedMatch.Status.CONFIRMED, need_matches__need__city=city)
     return (
         MaterialLot.objects.filter(reserved)
         .annotate(

@@ -70,7 +70,6 @@ class CandidateSerializer(serializers.ModelSerializer):
     standard = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     quantity_free = serializers.IntegerField()
     compliance = serializers.SerializerMethodField()
-    check_id = serializers.IntegerField(allow_null=True)
     confirmable = serializers.SerializerMethodField()
 
     class Meta:
@@ -84,7 +83,6 @@ class CandidateSerializer(serializers.ModelSerializer):
             "expires_on",
             "quantity_free",
             "compliance",
-            "check_id",
             "confirmable",
         ]
 
@@ -256,9 +254,7 @@ class NeedViewSet(
         serializer = ReleaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         need = self.get_object()
-        match = NeedMatch.objects.filter(
-            need=need, pk=serializer.validated_data["match"]
-        ).first()
+        match = NeedMatch.objects.filter(need=need, pk=serializer.validated_data["match"]).first()
         if match is None:
             raise ValidationError({"match": ["No such match of this need."]})
         match = services.need_match_release(

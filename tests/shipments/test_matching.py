@@ -78,7 +78,9 @@ def test_candidates_rank_by_compliance_then_expiry_and_never_propose_a_plain_fai
     fails_elsewhere_only = _received(coordinator)
     _check(fails_elsewhere_only, "fail", country="KR")
     _check(fails_elsewhere_only, "pass")
-    too_short = _received(coordinator, manufactured_on=dt.date(2025, 1, 1), expires_on=dt.date(2027, 3, 1))
+    too_short = _received(
+        coordinator, manufactured_on=dt.date(2025, 1, 1), expires_on=dt.date(2027, 3, 1)
+    )
     _check(too_short, "pass")
     quarantined = _received(coordinator)
     _check(quarantined, "pass")
@@ -99,7 +101,12 @@ def test_candidates_rank_by_compliance_then_expiry_and_never_propose_a_plain_fai
         unchecked.pk,
     ]
     assert [selectors.RANK_LABELS[lot.match_rank] for lot in ranked] == [
-        "pass", "pass", "pass", "warn", "overridden", "unchecked"
+        "pass",
+        "pass",
+        "pass",
+        "warn",
+        "overridden",
+        "unchecked",
     ]
     assert plain_fail.pk not in {lot.pk for lot in ranked}
 
@@ -205,9 +212,7 @@ def test_a_shipment_to_the_city_takes_its_reserved_units(need, coordinator, logi
     to_milan = services.shipment_create(
         city=need.city, consignee=need.recipient, created_by=logistics_officer
     )
-    services.shipment_allocate(
-        shipment=to_milan, lot=lot, quantity=10_000, actor=logistics_officer
-    )
+    services.shipment_allocate(shipment=to_milan, lot=lot, quantity=10_000, actor=logistics_officer)
     lot.refresh_from_db()
     assert (lot.quantity_allocated, lot.quantity_reserved, lot.quantity_available) == (10_000, 0, 0)
     assert NeedMatch.objects.get().quantity_allocated == 4000

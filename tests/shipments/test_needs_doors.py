@@ -12,7 +12,7 @@ from donations.models import DonationOffer, MaterialLot, Need
 from partners.models import SisterCity
 from tests import factories
 from tests.donations.conftest import lot_data, offer_data
-from tests.donations.test_import import _form, _xlsx, _row
+from tests.donations.test_import import _form, _row, _xlsx
 
 from .test_matching import _check, _received
 
@@ -85,24 +85,28 @@ def test_who_may_record_confirm_and_release(
     body = {"lot": lot.reference, "quantity": 100}
     assert _api(api_client, partner).post(confirm, body, format="json").status_code == 403
     assert _api(api_client, viewer).post(confirm, body, format="json").status_code == 403
-    assert _api(api_client, partner).get(
-        reverse("api:need-matches", args=[need.pk])
-    ).status_code == 403
+    assert (
+        _api(api_client, partner).get(reverse("api:need-matches", args=[need.pk])).status_code
+        == 403
+    )
     new_need = {
         "city": "milan",
         "recipient": need.recipient_id,
         "category": "gloves",
         "quantity": 300,
     }
-    assert _api(api_client, logistics_officer).post(
-        reverse("api:need-list"), new_need, format="json"
-    ).status_code == 403
+    assert (
+        _api(api_client, logistics_officer)
+        .post(reverse("api:need-list"), new_need, format="json")
+        .status_code
+        == 403
+    )
     created = _api(api_client, coordinator).post(reverse("api:need-list"), new_need, format="json")
     assert created.status_code == 201, created.json()
 
-    candidates = _api(api_client, coordinator).get(
-        reverse("api:need-matches", args=[need.pk])
-    ).json()
+    candidates = (
+        _api(api_client, coordinator).get(reverse("api:need-matches", args=[need.pk])).json()
+    )
     assert [row["reference"] for row in candidates["candidates"]] == [lot.reference]
     match = _api(api_client, coordinator).post(confirm, body, format="json").json()
     released = _api(api_client, logistics_officer).post(
@@ -145,9 +149,12 @@ def test_a_paused_city_or_need_refuses_offers_on_the_form_the_import_and_the_api
     data = offer_data(need=str(need.pk), preferred_city=str(need.city_id))
     response = client.post(reverse("donations:offer-new"), {**data, "submit": "1"})
     assert "not taking new offers" in response.content.decode()
-    assert client.get(
-        reverse("donations:offer-new") + f"?need={need.pk}"
-    ).content.decode().count("not taking new offers") == 1
+    assert (
+        client.get(reverse("donations:offer-new") + f"?need={need.pk}")
+        .content.decode()
+        .count("not taking new offers")
+        == 1
+    )
 
     factories.ContactFactory(organisation=partner.partner_membership.organisation)
     api = _api(api_client, partner)
@@ -172,7 +179,8 @@ def test_a_paused_city_or_need_refuses_offers_on_the_form_the_import_and_the_api
     SisterCity.objects.filter(pk=need.city_id).update(offers_paused=False)
     donation_services.need_transition(need=need, actor=coordinator, target=Need.Status.PAUSED)
     response = client.post(
-        reverse("donations:offer-new"), {**offer_data(key="d" * 32, need=str(need.pk)), "submit": "1"}
+        reverse("donations:offer-new"),
+        {**offer_data(key="d" * 32, need=str(need.pk)), "submit": "1"},
     )
     assert "takes no new offers" in response.content.decode()
     assert not DonationOffer.objects.exists()
