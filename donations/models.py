@@ -43,6 +43,9 @@ class Need(models.Model):
     # The sum of the confirmed matches; kept by shipments' matching service (which owns the
     # matches), so reads below shipments, like the dashboard's unmet need, need no upward join.
     quantity_matched = models.PositiveIntegerField(_("quantity matched"), default=0, editable=False)
+    # The one-use nonce of the recipient's signed link that recorded this need (see
+    # ``donations.need_links``): unique, so one link records one need.
+    link_nonce = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
     )

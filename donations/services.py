@@ -357,15 +357,18 @@ NEED_FIELDS = ("category", "description", "quantity", "needed_by", "priority", "
 NEED_OPEN_STATUSES = (Need.Status.OPEN, Need.Status.PARTLY_MET)
 
 
-def need_create(*, recipient, city, actor=None, accepted_standards=(), **values) -> Need:
-    """Record what a recipient in a sister city needs (staff on its behalf, or its contact)."""
+def need_create(
+    *, recipient, city, actor=None, accepted_standards=(), link_nonce=None, **values
+) -> Need:
+    """Record what a recipient in a sister city needs (staff on its behalf, or its contact
+    through a signed link, whose one-use ``link_nonce`` the need keeps)."""
     unknown = set(values) - set(NEED_FIELDS)
     if unknown:
         raise DomainError(_("Unknown need fields: %s") % ", ".join(sorted(unknown)))
     if recipient.city_id and recipient.city_id != city.pk:
         raise DomainError(_("The recipient is in another sister city."))
     with transaction.atomic():
-        need = Need(recipient=recipient, city=city, **values)
+        need = Need(recipient=recipient, city=city, link_nonce=link_nonce, **values)
         need.full_clean()
         need._change_reason = _("Recorded")
         need.save()

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from donations import services as donation_services
 from donations.models import MaterialLot, Need
 from donations.services import NEED_FIELDS, NEED_OPEN_STATUSES
-from partners.models import Organisation, SisterCity
+from partners.models import Contact, Organisation, SisterCity
 from sfiec.choices import Category
 from sfiec.decorators import action_required, role_required
 from sfiec.exceptions import DomainError
@@ -108,6 +108,9 @@ def staff_need_list(request):
         {
             "needs": selectors.need_list(),
             "cities": SisterCity.objects.filter(is_active=True),
+            "contacts": Contact.objects.filter(
+                organisation__kind=Organisation.Kind.RECIPIENT, organisation__city__isnull=False
+            ).select_related("organisation__city"),
             "may_change": user_may(request.user, "need.change"),
         },
     )
@@ -203,3 +206,81 @@ def staff_need_transition(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("needs:staff-detail", pk=pk)
+
+
+# --- a recipient contact records needs through a signed link ---------------------------------
+
+
+class RecipientNeedForm(NeedForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["recipient"]
+        del self.fields["notes"]
+
+
+@require_http_methods(["GET", "POST"])
+def recipient_need_record(request, city_slug, token, need_pk=None):
+    """Anyone holding a valid signed link for this city (and need, if the link names one):
+    record a new need, or correct the one the link was made for. No account."""
+    from django.db import IntegrityError
+
+    from donations.need_links import NeedLinkRefused, need_link_read
+
+    city = get_object_or_404(SisterCity, slug=city_slug)
+    try:
+        claims = need_link_read(token, city=city, need_id=need_pk)
+    except NeedLinkRefused:
+        return render(request, "needs/link_refused.html", status=403)
+    recipient = get_object_or_404(Organisation, pk=claims["o"])
+    need = get_object_or_404(Need, pk=need_pk, city=city, recipient=recipient) if need_pk else None
+    initial = None
+    if need is not None:
+        initial = {name: getattr(need, name) for name in NEED_FIELDS}
+        initial["accepted_standards"] = list(need.accepted_standards.all())
+    form = RecipientNeedForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in NEED_FIELDS if name != "notes"}
+        try:
+            if need is None:
+                need = donation_services.need_create(
+                    recipient=recipient,
+                    city=city,
+                    accepted_standards=form.cleaned_data["accepted_standards"],
+                    link_nonce=claims["x"],
+                    **values,
+                )
+            else:
+                donation_services.need_update(
+                    need=need,
+                    accepted_standards=form.cleaned_data["accepted_standards"],
+                    **values,
+                )
+        except (DomainError, IntegrityError, ValidationError) as error:
+            form.add_error(
+                None, getattr(error, "message", None) or _("This link was already used.")
+            )
+        else:
+            return render(request, "needs/link_thanks.html", {"need": need, "city": city})
+    return render(
+        request, "needs/link_form.html", {"form": form, "city": city, "recipient": recipient}
+    )
+
+
+@require_POST
+@action_required("need.change")
+def staff_need_link_send(request, city_slug):
+    """Coordinators (and managers): email a recipient contact a signed link to record a need."""
+    from .tasks import need_link_send_task
+
+    city = get_object_or_404(SisterCity, slug=city_slug)
+    contact = get_object_or_404(
+        Contact,
+        pk=request.POST.get("contact", "0") or 0,
+        organisation__city=city,
+        organisation__kind=Organisation.Kind.RECIPIENT,
+    )
+    from sfiec.outbox import outbox_enqueue
+
+    outbox_enqueue(need_link_send_task, contact.pk, city.pk)
+    messages.success(request, _("A link to record a need was emailed to %s.") % contact.email)
+    return redirect("needs:staff-list")

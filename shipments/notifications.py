@@ -45,3 +45,29 @@ def need_match_confirmed_notify(*, match_id: int) -> list[str]:
         )
         sent.append(contact.email)
     return sent
+
+
+def need_link_send(*, contact_id: int, city_id: int) -> str:
+    """Email ``contact`` a signed, expiring link to record one need for the city."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from donations.need_links import need_link_token
+    from partners.models import SisterCity
+
+    contact = Contact.objects.get(pk=contact_id)
+    city = SisterCity.objects.get(pk=city_id)
+    token = need_link_token(contact=contact, city=city)
+    url = settings.SITE_URL + reverse("needs:link-record", args=[city.slug, token])
+    email_send_localised(
+        to=[contact.email],
+        language=contact.language,
+        template="need_link",
+        context={
+            "contact": contact,
+            "city": city,
+            "url": url,
+            "days": settings.NEED_LINK_MAX_AGE_DAYS,
+        },
+    )
+    return url
