@@ -36,6 +36,9 @@ def _values(demo_lot, path: str) -> dict:
         "pk": ComplianceCheck.objects.first().pk
         if "check" in path
         else SignupRequest.objects.first().pk,
+        # the needs pages (any city, any match: the refusal comes before the lookup)
+        "city_slug": "milan",
+        "match_pk": 1,
     }
 
 
