@@ -9,6 +9,8 @@ class ShipmentsConfig(AppConfig):
     def ready(self):
         from donations import signals as donation_signals
 
+        # Celery's autodiscovery imports only tasks.py; the receipt loop's tasks live beside it.
+        from . import receipt_tasks  # noqa: F401
         from . import receivers
 
         donation_signals.need_closing.connect(

@@ -17,6 +17,7 @@ from sfiec.outbox import outbox_enqueue
 from sfiec.references import reference_next
 from sfiec.workflow import transition_apply
 
+from . import receipts
 from .models import NeedMatch, ReceiptRequest, Shipment, ShipmentLine, TrackingEvent
 from .selectors import (
     need_confirmed_quantity,
@@ -275,6 +276,8 @@ def shipment_transition(
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
             source=source,
         )
+        if target_status == Shipment.Status.DELIVERED:
+            receipts.receipt_request_open_on_commit(shipment_id=locked.pk)
 
     return transition_apply(
         instance=shipment,
