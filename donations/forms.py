@@ -18,6 +18,7 @@ from sfiec.choices import CURRENCIES, AttachmentKind, Category, Unit
 from sfiec.uploads import DOCUMENT_TYPES, IMAGE_TYPES, upload_check
 from standards.models import Standard
 
+from .models import Need
 from .rules import EARLIEST_DATE, latest_date, lot_problems
 from .services import InspectionResult
 
@@ -287,6 +288,10 @@ class OfferForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # "Offer against this need" from the needs board; refused if the need or its city is paused.
+    need = forms.ModelChoiceField(
+        queryset=Need.objects.select_related("city"), required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

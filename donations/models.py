@@ -34,6 +34,18 @@ class Need(models.Model):
         "standards.Standard", blank=True, related_name="needs"
     )
     needed_by = models.DateField(_("needed by"), null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"),
+        choices=[(1, _("urgent")), (2, _("high")), (3, _("normal")), (4, _("low"))],
+        default=3,
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    # The sum of the confirmed matches; kept by shipments' matching service (which owns the
+    # matches), so reads below shipments, like the dashboard's unmet need, need no upward join.
+    quantity_matched = models.PositiveIntegerField(_("quantity matched"), default=0, editable=False)
+    # The one-use nonce of the recipient's signed link that recorded this need (see
+    # ``donations.need_links``): unique, so one link records one need.
+    link_nonce = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
     )
@@ -137,13 +149,17 @@ class DonationOffer(models.Model):
 
 class MaterialLotQuerySet(models.QuerySet):
     def with_available(self):
-        return self.annotate(quantity_available=F("quantity_received") - F("quantity_allocated"))
+        return self.annotate(
+            quantity_available=F("quantity_received")
+            - F("quantity_allocated")
+            - F("quantity_reserved")
+        )
 
     def allocatable(self):
         return self.filter(
             status=MaterialLot.Status.RECEIVED,
             is_quarantined=False,
-            quantity_received__gt=F("quantity_allocated"),
+            quantity_received__gt=F("quantity_allocated") + F("quantity_reserved"),
         )
 
 
@@ -180,6 +196,15 @@ class MaterialLot(models.Model):
         default=0,
         editable=False,
         help_text=_("Sum of the active shipment lines; maintained by the allocation service."),
+    )
+    # Written only by the shipments app's reservation service (``shipments.services``), which
+    # owns matches and reservations; it lives here so one CHECK constraint can hold
+    # allocated + reserved <= received under any race.
+    quantity_reserved = models.PositiveIntegerField(
+        _("quantity reserved"),
+        default=0,
+        editable=False,
+        help_text=_("Sum of the confirmed matches to needs; maintained by the matching service."),
     )
     cartons = models.PositiveIntegerField(_("cartons"), default=0)
     units_per_carton = models.PositiveIntegerField(_("units per carton"), default=0)
@@ -247,6 +272,13 @@ class MaterialLot(models.Model):
                 condition=Q(quantity_allocated__lte=F("quantity_received")),
                 name="lot_allocated_not_above_received",
             ),
+            # The backstop for the reservation race: reservations never exceed availability.
+            models.CheckConstraint(
+                condition=Q(
+                    quantity_allocated__lte=F("quantity_received") - F("quantity_reserved")
+                ),
+                name="lot_allocated_reserved_not_above_received",
+            ),
             models.CheckConstraint(
                 condition=Q(gross_weight_kg__gte=0) & Q(net_weight_kg__gte=0) & Q(volume_m3__gte=0),
                 name="lot_measures_non_negative",
@@ -298,7 +330,7 @@ class MaterialLot(models.Model):
 
     @property
     def quantity_available(self) -> int:
-        return self.quantity_received - self.quantity_allocated
+        return self.quantity_received - self.quantity_allocated - self.quantity_reserved
 
     @property
     def inspection_result(self) -> str:

@@ -1,10 +1,10 @@
 """Reads of offers, lots and attachments, always scoped to who is asking."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 
 from sfiec.roles import user_is_staff_member
 
-from .models import Attachment, DonationOffer, MaterialLot
+from .models import Attachment, DonationOffer, MaterialLot, Need
 
 OPEN_STATUSES = (DonationOffer.Status.SUBMITTED, DonationOffer.Status.UNDER_REVIEW)
 
@@ -94,3 +94,36 @@ def attachment_list(*, user) -> QuerySet[Attachment]:
     if organisation_id is not None:
         return attachments.filter(lot__offer__donor_id=organisation_id)
     return attachments.none()
+
+
+def unmet_needs_by_city_category() -> list[dict]:
+    """Unmet need of the open, partly met and paused needs, by city and category (for the
+    dashboard): ``[{"city", "city_name", "city_name_zh", "category", "needs", "quantity",
+    "quantity_matched", "quantity_unmet"}]``, largest unmet first. One query."""
+    rows = (
+        Need.objects.filter(
+            status__in=[Need.Status.OPEN, Need.Status.PARTLY_MET, Need.Status.PAUSED]
+        )
+        .values("city__slug", "city__name", "city__name_zh", "category")
+        .annotate(
+            needs=Count("id"),
+            quantity_total=Sum("quantity"),
+            matched_total=Sum("quantity_matched"),
+            unmet_total=Sum(F("quantity") - F("quantity_matched")),
+        )
+        .order_by("-unmet_total", "city__name", "category")
+    )
+    return [
+        {
+            "city": row["city__slug"],
+            "city_name": row["city__name"],
+            "city_name_zh": row["city__name_zh"],
+            "category": row["category"],
+            "needs": row["needs"],
+            "quantity": row["quantity_total"],
+            "quantity_matched": row["matched_total"],
+            "quantity_unmet": max(row["unmet_total"], 0),
+        }
+        for row in rows
+        if row["unmet_total"] > 0
+    ]

@@ -23,7 +23,7 @@ from sfiec.uploads import CheckedUpload
 from sfiec.workflow import transition_apply
 
 from .models import Attachment, DonationOffer, MaterialLot, Need
-from .signals import lot_facts_changed_announce, lots_received_announce
+from .signals import lot_facts_changed_announce, lots_received_announce, need_closing
 from .workflows import LOT_WORKFLOW, NEED_WORKFLOW, OFFER_WORKFLOW
 
 LOT_FIELDS = (
@@ -71,6 +71,7 @@ def offer_create(
     lots = list(lots)
     if not lots:
         raise DomainError(_("An offer needs at least one lot."))
+    offers_paused_check(need=need, city=preferred_city)
     digest = _submission_digest(lots=lots, preferred_city=preferred_city, notes=notes)
     if submission_key:
         existing = _offer_for_key(scope=submission_scope, key=submission_key, digest=digest)
@@ -364,11 +365,92 @@ def offer_donor_confirm(*, offer: DonationOffer, actor) -> DonationOffer:
     return offer
 
 
+NEED_FIELDS = ("category", "description", "quantity", "needed_by", "priority", "notes")
+# Needs partners may see on the board and offer against.
+NEED_OPEN_STATUSES = (Need.Status.OPEN, Need.Status.PARTLY_MET)
+
+
+def need_create(
+    *, recipient, city, actor=None, accepted_standards=(), link_nonce=None, **values
+) -> Need:
+    """Record what a recipient in a sister city needs (staff on its behalf, or its contact
+    through a signed link, whose one-use ``link_nonce`` the need keeps)."""
+    unknown = set(values) - set(NEED_FIELDS)
+    if unknown:
+        raise DomainError(_("Unknown need fields: %s") % ", ".join(sorted(unknown)))
+    if recipient.city_id and recipient.city_id != city.pk:
+        raise DomainError(_("The recipient is in another sister city."))
+    with transaction.atomic():
+        need = Need(recipient=recipient, city=city, link_nonce=link_nonce, **values)
+        need.full_clean()
+        need._change_reason = _("Recorded")
+        need.save()
+        need.accepted_standards.set(accepted_standards)
+    return need
+
+
+def need_update(*, need: Need, actor=None, accepted_standards=None, **values) -> Need:
+    """Correct a need's details (not its status: see ``need_transition``)."""
+    unknown = set(values) - set(NEED_FIELDS)
+    if unknown:
+        raise DomainError(_("Unknown need fields: %s") % ", ".join(sorted(unknown)))
+    with transaction.atomic():
+        locked = Need.objects.select_for_update().get(pk=need.pk)
+        if locked.status == Need.Status.CLOSED:
+            raise DomainError(_("A closed need cannot be changed."))
+        for name, value in values.items():
+            setattr(locked, name, value)
+        locked.full_clean()
+        locked.save()
+        if accepted_standards is not None:
+            locked.accepted_standards.set(accepted_standards)
+    need.refresh_from_db()
+    return need
+
+
 def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
-    """Move a need through open → partly_met → met, pause or close it."""
+    """Move a need through open → partly_met → met, pause or close it.
+
+    Closing sends ``need_closing`` inside the transaction: shipments releases the need's
+    reservations in the same commit.
+    """
+
+    def apply(locked: Need) -> None:
+        if target == Need.Status.CLOSED:
+            need_closing.send(sender=Need, need_id=locked.pk, actor=actor)
+
     return transition_apply(
-        instance=need, workflow=NEED_WORKFLOW, target=target, actor=actor, note=note
+        instance=need, workflow=NEED_WORKFLOW, target=target, actor=actor, note=note, apply=apply
     )
+
+
+def offers_paused_check(*, need=None, city=None) -> None:
+    """Refuse a new offer against a paused or closed need, or for a city whose offers are paused.
+
+    Every door (the form, the import, the API) submits through ``offer_create``, which asks this.
+    """
+    if need is not None:
+        if need.city.offers_paused:
+            raise DomainError(
+                _(
+                    "%(city)s is not taking new offers at the moment; please check the needs board "
+                    "later."
+                )
+                % {"city": need.city.name}
+            )
+        if need.status not in NEED_OPEN_STATUSES:
+            raise DomainError(
+                _("This need is %(status)s and takes no new offers.")
+                % {"status": need.get_status_display()}
+            )
+    if city is not None and city.offers_paused:
+        raise DomainError(
+            _(
+                "%(city)s is not taking new offers at the moment; please check the needs board "
+                "later."
+            )
+            % {"city": city.name}
+        )
 
 
 def _enqueue_on_commit(task_name: str, *args) -> None:

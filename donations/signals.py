@@ -25,3 +25,9 @@ def lots_received_announce(lot_ids) -> None:
 def lot_facts_changed_announce(lot_id: int) -> None:
     """Send ``lot_facts_changed`` once the current transaction commits."""
     transaction.on_commit(lambda: lot_facts_changed.send(sender=None, lot_id=lot_id))
+
+
+# A need is being closed: the apps above release what they hold for it (shipments' reserved
+# matches). Sent with ``need_id`` and ``actor`` INSIDE the closing transaction, not after it,
+# so the close and the releases commit together or not at all.
+need_closing = Signal()

@@ -6,9 +6,10 @@ NEED_WORKFLOW = Workflow(
     "need",
     {
         "open": {"partly_met", "met", "paused", "closed"},
-        "partly_met": {"met", "paused", "closed"},
+        # Back towards open when a confirmed match is released (shipments' matching service).
+        "partly_met": {"open", "met", "paused", "closed"},
         "paused": {"open", "partly_met", "closed"},
-        "met": {"closed"},
+        "met": {"open", "partly_met", "closed"},
     },
     dict(Need.Status.choices),
 )

@@ -13,6 +13,11 @@ class SisterCity(models.Model):
         _("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2 code, e.g. IT, KR, KH.")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    offers_paused = models.BooleanField(
+        _("offers paused"),
+        default=False,
+        help_text=_("While paused, no new offers are taken for this city or against its needs."),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -77,7 +77,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "lot.quarantine": frozenset({Role.COORDINATOR}),
     "lot.update": frozenset({Role.COORDINATOR, Role.LOGISTICS}),  # correct a lot's details
     "attachment.upload": frozenset({Role.COORDINATOR}),
-    "need.change": frozenset({Role.COORDINATOR}),
+    "need.change": frozenset({Role.COORDINATOR}),  # record, correct, pause, close
+    "need.match": frozenset({Role.COORDINATOR, Role.LOGISTICS}),  # confirm, release reservations
     "partner.invite": frozenset({Role.COORDINATOR}),
     "signup.decide": frozenset({Role.COORDINATOR}),
     "organisation.change": frozenset({Role.COORDINATOR}),

@@ -27,6 +27,11 @@ if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_
     )
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The needs board (/needs/ and GET /api/v1/needs/ for non-staff): open to anyone when true,
+# else only to signed-in partners (and staff).
+NEEDS_BOARD_PUBLIC = env.bool("NEEDS_BOARD_PUBLIC", default=False)
+# How long a recipient contact's signed link for recording needs stays valid.
+NEED_LINK_MAX_AGE_DAYS = env.int("NEED_LINK_MAX_AGE_DAYS", default=14)
 _site = environ.urlparse(SITE_URL)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[_site.hostname, "127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]

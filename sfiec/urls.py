@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("compliance.urls")),
     path("", include("shipments.urls")),
     path("", include("dashboard.urls")),
+    path("", include("shipments.needs_urls")),
 ]
 
 # A URL that matches nothing under /api/ (``/api/v1/lots/x/y/``) answers in the API's JSON shape.

@@ -7,5 +7,14 @@ class ShipmentsConfig(AppConfig):
     verbose_name = _("Shipments")
 
     def ready(self):
+        from donations import signals as donation_signals
+
         # Celery's autodiscovery imports only tasks.py; the receipt loop's tasks live beside it.
-        from . import receipt_tasks  # noqa: F401
+        from . import (
+            receipt_tasks,  # noqa: F401
+            receivers,
+        )
+
+        donation_signals.need_closing.connect(
+            receivers.on_need_closing, dispatch_uid="shipments.need_closing"
+        )

@@ -463,3 +463,76 @@ class TrackingToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class NeedMatchStatus(models.TextChoices):
+    PROPOSED = "proposed", _("proposed")
+    CONFIRMED = "confirmed", _("confirmed")
+    RELEASED = "released", _("released")
+
+
+class NeedMatch(models.Model):
+    """A lot matched to a recipient's need. Confirmed, it reserves the quantity for the city.
+
+    The reserved quantity is also summed on the lot (``MaterialLot.quantity_reserved``, written
+    only by ``shipments.services``), where a CHECK constraint keeps allocated + reserved within
+    what was received.
+    """
+
+    Status = NeedMatchStatus
+
+    need = models.ForeignKey("donations.Need", on_delete=models.CASCADE, related_name="matches")
+    lot = models.ForeignKey(
+        "donations.MaterialLot", on_delete=models.PROTECT, related_name="need_matches"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    quantity_allocated = models.PositiveIntegerField(
+        _("quantity allocated"),
+        default=0,
+        help_text=_(
+            "How much of the reservation has gone onto a shipment to the city; the rest stays "
+            "reserved."
+        ),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PROPOSED,
+        db_index=True,
+    )
+    compliance_result = models.CharField(
+        _("compliance result when confirmed"), max_length=16, blank=True
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_reason = models.TextField(_("release reason"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["need", "-confirmed_at", "id"]
+        verbose_name = _("need match")
+        verbose_name_plural = _("need matches")
+        indexes = [models.Index(fields=["lot", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="match_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_allocated__lte=models.F("quantity")),
+                name="match_allocated_not_above_quantity",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=choice_values(NeedMatchStatus.choices)),
+                name="match_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),
+                name="match_confirmed_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.need}: {self.quantity} × {self.lot}"

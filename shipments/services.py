@@ -9,15 +9,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compliance import services as compliance_services
-from donations.models import MaterialLot
+from compliance.models import ComplianceCheck
+from donations.models import MaterialLot, Need
+from donations.workflows import NEED_WORKFLOW
 from sfiec.exceptions import DomainError
 from sfiec.outbox import outbox_enqueue
 from sfiec.references import reference_next
 from sfiec.workflow import transition_apply
 
 from . import receipts
-from .models import ReceiptRequest, Shipment, ShipmentLine, TrackingEvent
-from .selectors import shipment_blockers, shipment_dates
+from .models import NeedMatch, ReceiptRequest, Shipment, ShipmentLine, TrackingEvent
+from .selectors import (
+    need_confirmed_quantity,
+    need_reserved_for_lot_city,
+    need_shelf_life_floor,
+    shipment_blockers,
+    shipment_dates,
+)
 from .workflows import (
     CANCELLABLE,
     EDITABLE_STATUSES,
@@ -185,11 +193,21 @@ def shipment_allocate(
                 raise DomainError(_("Only received goods can be allocated; %s is not.") % lot)
             if locked_lot.is_quarantined:
                 raise DomainError(_("%s is quarantined and cannot be allocated.") % lot)
-            if quantity > locked_lot.quantity_available:
+            # Units reserved for this city's needs may go onto a shipment to this city.
+            reserved_here = list(
+                need_reserved_for_lot_city(lot_id=lot.pk, city_id=locked_shipment.city_id)
+            )
+            usable = locked_lot.quantity_available + sum(
+                match.quantity - match.quantity_allocated for match in reserved_here
+            )
+            if quantity > usable:
                 raise DomainError(
                     _("Only %(available)s units of %(lot)s are available; %(asked)s were asked.")
-                    % {"available": locked_lot.quantity_available, "lot": lot, "asked": quantity}
+                    % {"available": usable, "lot": lot, "asked": quantity}
                 )
+            _reservations_consume(
+                locked_lot, reserved_here, quantity - locked_lot.quantity_available
+            )
             line, created = ShipmentLine.objects.get_or_create(
                 shipment=locked_shipment,
                 lot=locked_lot,
@@ -366,3 +384,176 @@ def receipt_request_transition(
         note=reason,
         apply=apply,
     )
+
+
+# --- matching lots to needs and reserving them ------------------------------------------------
+
+NEED_MATCHABLE = (Need.Status.OPEN, Need.Status.PARTLY_MET)
+
+
+def _reservations_consume(lot: MaterialLot, matches: list[NeedMatch], needed: int) -> None:
+    """Turn up to ``needed`` reserved units of ``lot`` into allocated ones (oldest match first):
+    the caller then adds the whole quantity to ``quantity_allocated``."""
+    for match in matches:
+        if needed <= 0:
+            return
+        take = min(needed, match.quantity - match.quantity_allocated)
+        NeedMatch.objects.filter(pk=match.pk).update(
+            quantity_allocated=F("quantity_allocated") + take
+        )
+        MaterialLot.objects.filter(pk=lot.pk).update(
+            quantity_reserved=F("quantity_reserved") - take
+        )
+        needed -= take
+
+
+def need_match_confirm(
+    *, need: Need, lot: MaterialLot, actor, quantity: int | None = None
+) -> NeedMatch:
+    """Confirm ``lot`` for ``need``: reserve ``quantity`` (default: as much as the lot has free
+    and the need still lacks) for the need's city.
+
+    The need and then the lot are locked, so racing confirmations are serialised and each sees
+    what the others reserved; the ``lot_allocated_reserved_not_above_received`` constraint
+    backs this up. The lot must be proposable (see ``selectors.need_candidates``) and its
+    current check for the city's country must pass, warn or be overridden, and not be stale.
+    The need moves to partly met or met; the donor and the recipient contact are told.
+    """
+    if quantity is not None and quantity <= 0:
+        raise DomainError(_("The quantity to reserve must be positive."))
+    try:
+        with transaction.atomic():
+            locked_need = Need.objects.select_for_update().select_related("city").get(pk=need.pk)
+            if locked_need.status not in NEED_MATCHABLE:
+                raise DomainError(
+                    _("Matches can be confirmed only for an open or partly met need (it is %s).")
+                    % locked_need.get_status_display()
+                )
+            unmet = locked_need.quantity - need_confirmed_quantity(locked_need)
+            if unmet <= 0:
+                raise DomainError(_("This need is already fully met."))
+            locked_lot = MaterialLot.objects.select_for_update().get(pk=lot.pk)
+            check = _match_eligibility_check(locked_need, locked_lot)
+            available = locked_lot.quantity_available
+            if available <= 0:
+                raise DomainError(_("Nothing of %s is available any more.") % locked_lot)
+            quantity = quantity if quantity is not None else min(available, unmet)
+            if quantity > available:
+                raise DomainError(
+                    _("Only %(available)s units of %(lot)s are available; %(asked)s were asked.")
+                    % {"available": available, "lot": locked_lot, "asked": quantity}
+                )
+            if quantity > unmet:
+                raise DomainError(
+                    _("The need lacks only %(unmet)s units; %(asked)s were asked.")
+                    % {"unmet": unmet, "asked": quantity}
+                )
+            match = NeedMatch.objects.create(
+                need=locked_need,
+                lot=locked_lot,
+                quantity=quantity,
+                status=NeedMatch.Status.CONFIRMED,
+                compliance_result="overridden" if check.is_overridden else check.result,
+                confirmed_by=actor if getattr(actor, "is_authenticated", False) else None,
+                confirmed_at=timezone.now(),
+            )
+            MaterialLot.objects.filter(pk=locked_lot.pk).update(
+                quantity_reserved=F("quantity_reserved") + quantity
+            )
+            _need_status_sync(locked_need, actor)
+            from .tasks import need_match_confirmed_notify_task
+
+            outbox_enqueue(need_match_confirmed_notify_task, match.pk)
+    except IntegrityError as error:
+        raise DomainError(
+            _("The reservation would exceed what is available; nothing was reserved.")
+        ) from error
+    need.refresh_from_db()
+    lot.refresh_from_db()
+    return match
+
+
+def _match_eligibility_check(need: Need, lot: MaterialLot) -> ComplianceCheck:
+    """Refuse a lot that ``need_candidates`` would not propose, or whose check is not usable."""
+    if lot.status != MaterialLot.Status.RECEIVED or lot.is_quarantined:
+        raise DomainError(_("Only received goods out of quarantine can be reserved."))
+    if lot.category != need.category:
+        raise DomainError(_("%s is of another category than the need.") % lot)
+    accepted = set(need.accepted_standards.values_list("pk", flat=True))
+    if accepted and lot.standard_id not in accepted:
+        raise DomainError(_("%s is not certified to a standard the need accepts.") % lot)
+    if lot.expires_on and lot.expires_on < need_shelf_life_floor(need):
+        raise DomainError(_("%s expires too soon for this need.") % lot)
+    check = ComplianceCheck.objects.filter(
+        lot=lot, country=need.city.country.upper(), is_current=True
+    ).first()
+    if check is None or check.is_stale:
+        raise DomainError(
+            _("%(lot)s has no up-to-date compliance check for %(country)s; run it first.")
+            % {"lot": lot, "country": need.city.country}
+        )
+    if check.result == ComplianceCheck.Result.FAIL and not check.is_overridden:
+        raise DomainError(
+            _("%(lot)s fails compliance for %(country)s and has no override.")
+            % {"lot": lot, "country": need.city.country}
+        )
+    return check
+
+
+def _need_status_sync(need: Need, actor) -> None:
+    """Open, partly met or met, from the confirmed matches (a paused or closed need stays)."""
+    confirmed = need_confirmed_quantity(need)
+    Need.objects.filter(pk=need.pk).update(quantity_matched=confirmed)
+    if need.status not in (*NEED_MATCHABLE, Need.Status.MET):
+        return
+    if confirmed >= need.quantity:
+        target = Need.Status.MET
+    elif confirmed > 0:
+        target = Need.Status.PARTLY_MET
+    else:
+        target = Need.Status.OPEN
+    transition_apply(
+        instance=need,
+        workflow=NEED_WORKFLOW,
+        target=target,
+        actor=actor,
+        note=_("Confirmed matches: %(confirmed)s of %(quantity)s")
+        % {"confirmed": confirmed, "quantity": need.quantity},
+    )
+
+
+def need_match_release(
+    *, match: NeedMatch, actor, reason: str = "", status_sync: bool = True
+) -> NeedMatch:
+    """Give a confirmed match's reservation back to the lot (what went onto a shipment stays
+    there). The need moves back towards open unless ``status_sync`` is off (it is closing)."""
+    with transaction.atomic():
+        locked = NeedMatch.objects.select_for_update().get(pk=match.pk)
+        if locked.status == NeedMatch.Status.RELEASED:
+            return locked
+        need = Need.objects.select_for_update().get(pk=locked.need_id)
+        MaterialLot.objects.select_for_update().filter(pk=locked.lot_id).update(
+            quantity_reserved=F("quantity_reserved") - (locked.quantity - locked.quantity_allocated)
+        )
+        locked.status = NeedMatch.Status.RELEASED
+        locked.released_at = timezone.now()
+        locked.release_reason = reason
+        locked.save(update_fields=["status", "released_at", "release_reason"])
+        if status_sync:
+            _need_status_sync(need, actor)
+        else:
+            Need.objects.filter(pk=need.pk).update(quantity_matched=need_confirmed_quantity(need))
+    match.refresh_from_db()
+    return match
+
+
+def need_matches_release_all(*, need_id: int, actor, reason: str) -> int:
+    """Release every confirmed match of a need (it is closing); returns how many."""
+    matches = list(
+        NeedMatch.objects.filter(need_id=need_id, status=NeedMatch.Status.CONFIRMED).order_by(
+            "lot_id"
+        )
+    )
+    for match in matches:
+        need_match_release(match=match, actor=actor, reason=reason, status_sync=False)
+    return len(matches)

@@ -4,7 +4,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from donations.forms import MAX_LOTS, LotFieldsForm
-from donations.models import Attachment, DonationOffer, MaterialLot
+from donations.models import Attachment, DonationOffer, MaterialLot, Need
 from partners.models import Organisation, SisterCity
 from sfiec.choices import AttachmentKind
 
@@ -141,6 +141,12 @@ class LotInputSerializer(serializers.Serializer):
 class OfferCreateSerializer(serializers.Serializer):
     preferred_city = serializers.PrimaryKeyRelatedField(
         queryset=SisterCity.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    need = serializers.PrimaryKeyRelatedField(
+        queryset=Need.objects.select_related("city"),
+        required=False,
+        allow_null=True,
+        help_text="The need offered against (from the needs board); refused while it is paused.",
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     submission_key = serializers.RegexField(

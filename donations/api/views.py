@@ -74,6 +74,7 @@ class OfferViewSet(
             },
             lots=[{"values": values} for values in data["lots"]],
             preferred_city=data.get("preferred_city"),
+            need=data.get("need"),
             notes=data.get("notes", ""),
             submission_key=data.get("submission_key"),
         )

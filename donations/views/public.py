@@ -30,7 +30,7 @@ from ..forms import (
     city_label,
     standard_label,
 )
-from ..models import DonationOffer
+from ..models import DonationOffer, Need
 
 SESSION_OFFERS = "intake_submitted_offers"
 SESSION_IMPORTS = "intake_import_previews"
@@ -110,8 +110,20 @@ def offer_new(request):
     user = request.user if request.user.is_authenticated else None
     context = {"evaluate_url": _evaluate_url(), "reattach": [], "batch_errors": []}
     if request.method == "GET":
-        form = OfferForm(user=user, initial={"submission_key": _new_key()})
-        formset = LotFormSet(prefix="lots")
+        initial, lot_initial = {"submission_key": _new_key()}, None
+        need = _need_from_query(request)
+        if need is not None:
+            context["need"] = need
+            initial.update(need=need.pk, preferred_city=need.city_id)
+            lot_initial = [
+                {"category": need.category, "standard": _first_slug(need.accepted_standards.all())}
+            ]
+            try:
+                services.offers_paused_check(need=need)
+            except DomainError as error:
+                context["need_refused"] = error.message
+        form = OfferForm(user=user, initial=initial)
+        formset = LotFormSet(prefix="lots", initial=lot_initial)
     else:
         form = OfferForm(request.POST, user=user)
         if not _is_final_submit(request):
@@ -138,6 +150,18 @@ def offer_new(request):
     )
 
 
+def _need_from_query(request) -> Need | None:
+    need_id = request.GET.get("need", "")
+    if not need_id.isdigit():
+        return None
+    return Need.objects.select_related("city").filter(pk=int(need_id)).first()
+
+
+def _first_slug(queryset):
+    first = queryset.order_by("slug").first()
+    return first.slug if first else None
+
+
 def _form_initial(data, form) -> dict:
     return {name: data.get(name, "") for name in form.fields if name != "website"}
 
@@ -157,6 +181,7 @@ def _offer_submit(request, form, formset, context, user):
                     for lot in formset.live_forms()
                 ],
                 preferred_city=form.cleaned_data["preferred_city"],
+                need=form.cleaned_data.get("need"),
                 notes=form.cleaned_data["notes"],
                 submission_key=form.cleaned_data["submission_key"],
             )

@@ -37,6 +37,9 @@ def _values(demo_lot, path: str) -> dict:
         if "check" in path
         else SignupRequest.objects.first().pk,
         "kind": "lots",  # the dashboard's lists
+        # the needs pages (any city, any match: the refusal comes before the lookup)
+        "city_slug": "milan",
+        "match_pk": 1,
     }
 
 
