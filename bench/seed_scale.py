@@ -296,7 +296,8 @@ def seed(sizes: Sizes = Sizes(), *, seed_value: int = SEED, today: dt.date | Non
             category = rng.choice(Category.values)
             offered = rng.randint(1, 200) * 100
             received = offer.status == "accepted" and rng.random() < 0.9
-            cartons = rng.randint(1, 200)
+            per_carton = rng.choice([10, 20, 25, 50, 100, 200, 400])
+            cartons = -(-offered // per_carton)  # only the last carton partly filled
             gross = Decimal(rng.randint(100, 500_000)) / 100
             made = day(-rng.randint(30, 900))
             lots.append(
@@ -313,7 +314,7 @@ def seed(sizes: Sizes = Sizes(), *, seed_value: int = SEED, today: dt.date | Non
                     quantity_offered=offered,
                     quantity_received=offered if received else 0,
                     cartons=cartons,
-                    units_per_carton=max(offered // cartons, 1),
+                    units_per_carton=per_carton,
                     gross_weight_kg=gross,
                     net_weight_kg=(gross * Decimal("0.9")).quantize(Decimal("0.01")),
                     volume_m3=Decimal(rng.randint(1, 50_000)) / 1000,
@@ -443,7 +444,9 @@ def seed(sizes: Sizes = Sizes(), *, seed_value: int = SEED, today: dt.date | Non
         counts["compliance_checks"] = len(checks)
 
         # --- receipt requests and evidence ----------------------------------------------
-        delivered = [s for s in shipments if s.status in ("delivered", "receipt_confirmed", "closed")]
+        delivered = [
+            s for s in shipments if s.status in ("delivered", "receipt_confirmed", "closed")
+        ]
         request_id, evidence_id = w.next_id(ReceiptRequest), w.next_id(ReceiptEvidence)
         requests = []
         for s in delivered:
@@ -505,7 +508,15 @@ def main() -> None:
     sizes = Sizes.national() if args.scale == 1.0 else Sizes.scaled(args.scale)
     started = time.perf_counter()
     counts = seed(sizes, seed_value=args.seed)
-    print(json.dumps({"seconds": round(time.perf_counter() - started, 1), "sizes": asdict(sizes), "rows": counts}))
+    print(
+        json.dumps(
+            {
+                "seconds": round(time.perf_counter() - started, 1),
+                "sizes": asdict(sizes),
+                "rows": counts,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
