@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from sfiec.choices import AttachmentKind
 from sfiec.exceptions import DomainError
+from sfiec.outbox import outbox_enqueue
 from sfiec.references import reference_next
 from sfiec.uploads import CheckedUpload
 from sfiec.workflow import transition_apply
@@ -359,10 +360,8 @@ def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
 
 
 def _enqueue_on_commit(task_name: str, *args) -> None:
-    from . import tasks  # tasks import services; imported late to avoid a cycle
-
-    task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(*args))
+    """Queue a donations task through the outbox: kept with the change, sent after commit."""
+    outbox_enqueue(f"donations.tasks.{task_name}", *args)
 
 
 def attachment_add(*, lot: MaterialLot, kind: str, upload: CheckedUpload, actor=None) -> Attachment:

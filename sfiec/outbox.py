@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .models import OutboxMessage
 
@@ -69,7 +70,7 @@ def _send(message: OutboxMessage) -> None:
     )
     try:
         if current_app.conf.task_always_eager:
-            current_app.tasks[message.task].apply_async(
+            _task(message.task).apply_async(
                 args=message.args, kwargs=message.kwargs, **options
             )
         else:
@@ -81,6 +82,13 @@ def _send(message: OutboxMessage) -> None:
     except Exception:
         OutboxMessage.objects.filter(pk=message.pk).update(published_at=None)
         raise
+
+
+def _task(name: str) -> Task:
+    """The registered task, importing its module when nothing has yet (task name = its path)."""
+    if name not in current_app.tasks:
+        import_string(name)
+    return current_app.tasks[name]
 
 
 def outbox_flush(*, older_than_seconds: int = 5, batch: int = 500) -> int:

@@ -255,6 +255,9 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Sessions end after this many seconds (default 8 hours), idle or not; the server enforces it.
+SESSION_COOKIE_AGE = env.int("SESSION_MAX_AGE", default=8 * 3600)
 
 LOGGING = {
     "version": 1,
