@@ -200,6 +200,12 @@ def load(server: Server, path: str, headers: dict) -> dict:
     out = sh(args + [server.base + path])
     figures = json.loads(out.strip().splitlines()[-1])
     figures["status"] = status
+    if not figures["requests"]:  # slower than the window: time one request on its own instead
+        started = time.perf_counter()
+        server.get(path, headers)
+        ms = (time.perf_counter() - started) * 1000
+        figures.update(rps=round(1000 / ms, 3), p50_ms=round(ms, 1), p95_ms=round(ms, 1))
+        figures["note"] = "no request completed under load; one request timed alone"
     return figures
 
 
@@ -259,6 +265,8 @@ def main() -> None:
         if db == "bench_10k":  # only the dashboard is compared across scales
             endpoints = {n: v for n, v in endpoints.items() if n.startswith("dashboard")}
         log(f"{db}: {len(endpoints)} endpoints under load")
+        if not endpoints:
+            continue
         figures["http"][db] = http_run(db, endpoints, auth)
         figures.setdefault("queries", {})[db] = auth["queries"]
 
