@@ -2,12 +2,14 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 
-# WeasyPrint needs Pango; Noto CJK renders the Chinese text of the customs documents;
+# WeasyPrint needs Pango; Noto CJK renders the Chinese text of the customs documents (fc-list,
+# from fontconfig, checks it is there); poppler-utils' pdftotext reads rendered PDFs back;
 # postgresql-client gives `manage.py backup` its pg_dump.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libffi8 shared-mime-info \
-      fonts-noto-cjk fonts-dejavu-core gettext curl procps postgresql-client \
+      fonts-noto-cjk fonts-dejavu-core fontconfig poppler-utils gettext curl procps \
+      postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

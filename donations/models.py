@@ -107,6 +107,11 @@ class DonationOffer(models.Model):
     # Keys are unique per submitter only: "org:<id>" for a partner, "email:<address>" otherwise.
     submission_scope = models.CharField(max_length=260, blank=True, default="", editable=False)
     submission_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
+    is_donor_named_publicly = models.BooleanField(
+        _("the donor may be named publicly"),
+        default=False,
+        help_text=_("Set by the donor: its name may appear on the public trace page."),
+    )
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

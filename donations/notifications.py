@@ -13,11 +13,11 @@ from sfiec.roles import Role
 from .models import DonationOffer
 
 
-def staff_notification_addresses() -> list[str]:
-    """STAFF_NOTIFICATION_EMAILS plus every active coordinator's and manager's email."""
+def staff_notification_addresses(roles=(Role.COORDINATOR, Role.MANAGER)) -> list[str]:
+    """STAFF_NOTIFICATION_EMAILS plus every active user's email holding one of ``roles``."""
     users = (
         get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[Role.COORDINATOR, Role.MANAGER])
+        .objects.filter(is_active=True, groups__name__in=list(roles))
         .exclude(email="")
         .values_list("email", flat=True)
         .distinct()

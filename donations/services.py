@@ -322,6 +322,17 @@ def lot_set_quarantine(*, lot: MaterialLot, actor, is_quarantined: bool, note: s
     return lot
 
 
+def offer_public_naming_set(*, offer: DonationOffer, actor, is_named: bool) -> DonationOffer:
+    """Record the donor's own choice whether public pages (the trace page) may name it."""
+    with transaction.atomic():
+        locked = DonationOffer.objects.select_for_update().get(pk=offer.pk)
+        locked.is_donor_named_publicly = is_named
+        locked._change_reason = "donor may be named" if is_named else "donor stays anonymous"
+        locked.save(update_fields=["is_donor_named_publicly", "updated_at"])
+    offer.refresh_from_db()
+    return offer
+
+
 def offer_donor_link(*, offer: DonationOffer, organisation, actor) -> DonationOffer:
     """Staff: the pending donor of an anonymous offer is in fact ``organisation``.
 

@@ -91,7 +91,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "shipment.allocate": frozenset({Role.LOGISTICS}),
     "shipment.deallocate": frozenset({Role.LOGISTICS}),
     "shipment.transition": frozenset({Role.LOGISTICS}),
-    "receipt.verify": frozenset({Role.LOGISTICS}),
+    "shipment.documents": frozenset({Role.LOGISTICS}),  # (re)generate the customs pack
+    "receipt.verify": frozenset({Role.LOGISTICS, Role.COORDINATOR}),
     # reference data only a manager changes
     "city.change": frozenset(),
 }

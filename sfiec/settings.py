@@ -8,6 +8,7 @@ DJANGO_SECRET_KEY and leaves DJANGO_DEBUG off.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -145,7 +146,21 @@ OUTBOX_FLUSH_SECONDS = env.int("OUTBOX_FLUSH_SECONDS", default=30)
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=14)
 CELERY_BEAT_SCHEDULE = {
     "outbox-flush": {"task": "sfiec.tasks.outbox_flush_task", "schedule": OUTBOX_FLUSH_SECONDS},
+    "receipt-reminders": {
+        "task": "shipments.receipt_reminders_send",
+        # Hourly: a missed run (beat restarted) costs an hour, and the spacing of the
+        # reminders comes from RECEIPT_REMINDER_INTERVAL_DAYS, not from this schedule.
+        "schedule": crontab(minute=17),
+    },
 }
+# PDFs render on a queue of their own, so a long document never delays the short tasks;
+# `celery worker -Q pdf` consumes it (docker-compose runs a worker for each queue).
+CELERY_PDF_QUEUE = env.str("CELERY_PDF_QUEUE", default="pdf")
+CELERY_TASK_ROUTES = {
+    "shipments.document_tasks.shipment_document_render_task": {"queue": CELERY_PDF_QUEUE},
+}
+# A late-acknowledged task holds its worker slot until done: take one message at a time.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -217,6 +232,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "offer_submit": env.str("OFFER_SUBMIT_RATE", default="20/hour"),
         "compliance_evaluate": env.str("COMPLIANCE_EVALUATE_RATE", default="120/min"),
+        "receipt_upload": env.str("RECEIPT_UPLOAD_RATE", default="30/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -265,7 +281,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Eager tasks would log every call into the development server's output.
-    "loggers": {"celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"}},
+    "loggers": {
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
+        # WeasyPrint logs every layout step of every page at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Intake (issue 4) ---
@@ -318,3 +339,22 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [_NONE],
     }
 }
+
+# --- Receipt loop (issue 9) ---
+# How long a link in a receipt email works (seconds); every reminder carries a fresh link.
+RECEIPT_LINK_MAX_AGE = env.int("RECEIPT_LINK_MAX_AGE", default=30 * 24 * 3600)
+# Days the recipient has for the signed receipt after delivery, and for the distribution
+# report after the receipt was verified (or an upload rejected).
+RECEIPT_DUE_DAYS = env.int("RECEIPT_DUE_DAYS", default=14)
+RECEIPT_REPORT_DUE_DAYS = env.int("RECEIPT_REPORT_DUE_DAYS", default=30)
+# While a stage is overdue: at most this many reminders, this many days apart; staff are told
+# when the same interval has passed after the last one.
+RECEIPT_REMINDER_MAX = env.int("RECEIPT_REMINDER_MAX", default=3)
+RECEIPT_REMINDER_INTERVAL_DAYS = env.int("RECEIPT_REMINDER_INTERVAL_DAYS", default=3)
+# --- Customs documents (issue 9) ---
+DOCUMENTS_DEFAULT_INCOTERM = env.str("DOCUMENTS_DEFAULT_INCOTERM", default="DAP")
+DOCUMENTS_PORT_OF_LOADING = env.str("DOCUMENTS_PORT_OF_LOADING", default="Shenzhen, China")
+# Render attempts (a worker killed mid-render counts) before a document is marked failed.
+DOCUMENTS_MAX_ATTEMPTS = env.int("DOCUMENTS_MAX_ATTEMPTS", default=5)
+# A document queued or rendering this long has lost its task; generating again re-queues it.
+DOCUMENTS_LOST_AFTER_SECONDS = env.int("DOCUMENTS_LOST_AFTER_SECONDS", default=2 * 3600)

@@ -4,7 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from sfiec.admin import ReadOnlyAdmin, RoleAdminMixin, ServiceAdminMixin, service_action
 
-from . import services
+from . import receipts, services
 from .models import (
     ReceiptEvidence,
     ReceiptRequest,
@@ -169,7 +169,7 @@ class TrackingEventAdmin(ReadOnlyAdmin):
 
 @admin.register(ShipmentDocument)
 class ShipmentDocumentAdmin(ReadOnlyAdmin):
-    list_display = ["shipment", "kind", "state", "rendered_at"]
+    list_display = ["shipment", "kind", "version", "state", "pages", "rendered_at"]
     list_filter = ["kind", "state"]
     search_fields = ["shipment__reference"]
 
@@ -198,26 +198,12 @@ class ReceiptRequestAdmin(RoleAdminMixin, SimpleHistoryAdmin):
     actions = [
         service_action(
             _("Verify the upload"),
-            lambda rq, u, r: services.receipt_request_transition(
-                request=rq,
-                target={
-                    "receipt_uploaded": "receipt_verified",
-                    "report_uploaded": "report_verified",
-                }.get(rq.status, "receipt_verified"),
-                actor=u,
-            ),
+            lambda rq, u, r: receipts.receipt_verify(request=rq, actor=u),
             action="receipt.verify",
         ),
         service_action(
             _("Reject the upload with a reason"),
-            lambda rq, u, r: services.receipt_request_transition(
-                request=rq,
-                target={"receipt_uploaded": "sent", "report_uploaded": "receipt_verified"}.get(
-                    rq.status, "sent"
-                ),
-                actor=u,
-                reason=r,
-            ),
+            lambda rq, u, r: receipts.receipt_reject(request=rq, actor=u, reason=r),
             action="receipt.verify",
             needs_reason=True,
         ),

@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,6 +21,10 @@ class ShipmentStatus(models.TextChoices):
     RECEIPT_CONFIRMED = "receipt_confirmed", _("receipt confirmed")
     CLOSED = "closed", _("closed")
     CANCELLED = "cancelled", _("cancelled")
+
+
+def public_token_new() -> str:
+    return secrets.token_urlsafe(16)
 
 
 class Shipment(models.Model):
@@ -77,6 +83,13 @@ class Shipment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    public_token = models.CharField(
+        max_length=32,
+        unique=True,
+        default=public_token_new,
+        editable=False,
+        help_text=_("Unguessable key of the public trace page the QR codes point to."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -180,42 +193,85 @@ class TrackingEvent(models.Model):
         return f"{self.shipment}: {self.status} at {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
+class ShipmentDocumentState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RENDERING = "rendering", _("rendering")
+    READY = "ready", _("ready")
+    FAILED = "failed", _("failed")
+    SUPERSEDED = "superseded", _("superseded")
+
+
 class ShipmentDocument(models.Model):
+    """One version of one customs document of a shipment, rendered to PDF by a worker.
+
+    Versions are never overwritten: new inputs make a new version and the previous one is
+    marked superseded; the same inputs reuse the current version. ``inputs`` holds the
+    snapshot the PDF is rendered from, ``inputs_fingerprint`` its hash.
+    """
+
     class Kind(models.TextChoices):
         PROFORMA_INVOICE = "proforma_invoice", _("pro-forma invoice")
         PACKING_LIST = "packing_list", _("packing list")
         DONATION_CERTIFICATE = "donation_certificate", _("donation certificate")
         DECLARATION_OF_CONFORMITY = "declaration_of_conformity", _("declaration of conformity")
+        JOINT_DECLARATION = "joint_declaration", _("joint exporter–importer declaration")
+        CARTON_LABELS = "carton_labels", _("carton labels")
         RECEIPT_FORM = "receipt_form", _("receipt form")
         ENTRUSTMENT_AGREEMENT = "entrustment_agreement", _("entrustment agreement")
 
-    class State(models.TextChoices):
-        PENDING = "pending", _("pending")
-        RENDERING = "rendering", _("rendering")
-        READY = "ready", _("ready")
-        FAILED = "failed", _("failed")
+    State = ShipmentDocumentState
 
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.QUEUED, db_index=True
+    )
     file = models.FileField(upload_to="documents/%Y/%m/", max_length=200, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), default=0)
+    inputs = models.JSONField(
+        default=dict, editable=False, help_text=_("The data this version is rendered from.")
+    )
+    inputs_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Render attempts started, including ones a killed worker lost.")
+    )
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["shipment", "kind"]
+        ordering = ["shipment", "kind", "-version"]
         verbose_name = _("shipment document")
         constraints = [
-            models.UniqueConstraint(fields=["shipment", "kind"], name="one_document_per_kind"),
+            models.UniqueConstraint(
+                fields=["shipment", "kind", "version"], name="one_document_per_kind_version"
+            ),
+            # Every older version is superseded: at most one current version per kind.
+            models.UniqueConstraint(
+                fields=["shipment", "kind"],
+                condition=~Q(state="superseded"),
+                name="one_current_document_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=choice_values(ShipmentDocumentState.choices)),
+                name="document_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="ready") | (~Q(sha256="") & ~Q(file="")),
+                name="ready_document_has_file",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.shipment}: {self.get_kind_display()}"
+        return f"{self.shipment}: {self.get_kind_display()} v{self.version}"
 
 
 class ReceiptRequestStatus(models.TextChoices):
@@ -244,6 +300,13 @@ class ReceiptRequest(models.Model):
     )
     sent_at = models.DateTimeField(default=timezone.now)
     last_reminder_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveIntegerField(
+        default=0, help_text=_("Reminders sent for the stage now awaited (the count restarts).")
+    )
+    staff_alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When staff were told the recipient did not answer.")
+    )
+    report_note = models.TextField(_("notes of the distribution report"), blank=True)
     rejection_reason = models.TextField(_("reason of the last rejection"), blank=True)
     history = HistoricalRecords()
 
@@ -287,6 +350,11 @@ class ReceiptEvidence(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     rejected_reason = models.TextField(blank=True)
+    is_published = models.BooleanField(
+        _("approved for publication"),
+        default=False,
+        help_text=_("Staff approved it for the public trace page."),
+    )
 
     class Meta:
         ordering = ["request", "uploaded_at"]
@@ -298,3 +366,35 @@ class ReceiptEvidence(models.Model):
 
     def __str__(self):
         return f"{self.request.shipment}: {self.get_kind_display()}"
+
+
+class DistributionLine(models.Model):
+    """One beneficiary institution and what it was given, from the distribution report."""
+
+    request = models.ForeignKey(
+        ReceiptRequest, on_delete=models.CASCADE, related_name="distribution_lines"
+    )
+    line = models.ForeignKey(
+        ShipmentLine,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="distributions",
+        help_text=_("The goods given; empty when the line covers the whole shipment."),
+    )
+    institution = models.CharField(_("beneficiary institution"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["request", "id"]
+        verbose_name = _("distribution line")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="distribution_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.institution}: {self.quantity}"

@@ -15,6 +15,7 @@ from sfiec.outbox import outbox_enqueue
 from sfiec.references import reference_next
 from sfiec.workflow import transition_apply
 
+from . import receipts
 from .models import ReceiptRequest, Shipment, ShipmentLine, TrackingEvent
 from .selectors import shipment_blockers, shipment_dates
 from .workflows import (
@@ -257,6 +258,8 @@ def shipment_transition(
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
             source=source,
         )
+        if target_status == Shipment.Status.DELIVERED:
+            receipts.receipt_request_open_on_commit(shipment_id=locked.pk)
 
     return transition_apply(
         instance=shipment,

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from sfiec.api.permissions import ActionPermission
 from shipments import selectors, services
+from shipments.api.documents import ShipmentDocumentsMixin
 from shipments.api.serializers import (
     AllocateSerializer,
     ShipmentLineSerializer,
@@ -16,6 +17,7 @@ from shipments.models import TrackingEvent
 
 
 class ShipmentViewSet(
+    ShipmentDocumentsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -31,6 +33,7 @@ class ShipmentViewSet(
         "partial_update": "shipment.plan",
         "allocate": "shipment.allocate",
         "transition": "shipment.transition",
+        "documents_generate": "shipment.documents",
     }
     filterset_fields = ["status", "city", "mode", "carrier"]
     search_fields = ["reference", "carrier_reference", "consignee__name"]

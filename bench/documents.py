@@ -1,0 +1,233 @@
+"""Benchmark the customs document renderer (WeasyPrint): seconds per page and peak memory.
+
+Run from the project root:  .venv/bin/python bench/documents.py
+
+Each case renders in a fresh child process, so the peak resident memory it reports (ru_maxrss)
+belongs to that render alone; the time counts template rendering, layout and PDF writing,
+not Python or Django start-up. The inputs are the snapshot shape ``pack_inputs`` produces,
+built here without a database. Cases:
+
+- packing list of 20 lines and of 1,000 lines;
+- a packing list of about 100 pages against ten packing lists of about 10 pages each
+  (one process renders the ten in a row, as a worker would).
+
+Targets (issue 9): at most 0.5 s per page now, 0.15 s later; 100 pages at most 1.5 x the ten
+10-page renders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sfiec.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    import django
+
+    django.setup()
+
+
+def synthetic_inputs(lines: int) -> dict:
+    """A shipment snapshot with ``lines`` lines of varied products, as pack_inputs makes it."""
+    products = [
+        ("KN95 respirator, model 9501", "respirator_nonmedical", "CN_GB2626_KN95", "KN95", False),
+        ("Surgical mask, type IIR", "medical_mask", "EU_EN14683", "Type IIR", True),
+        ("Nitrile examination gloves", "gloves", "", "", False),
+        ("Protective coverall, type 5-B", "protective_clothing", "CN_GB19082", "", True),
+    ]
+    rows, carton = [], 1
+    for index in range(lines):
+        product, category, standard, level, medical = products[index % len(products)]
+        cartons = 3 + index % 5
+        rows.append(
+            {
+                "lot": f"LOT-2026-{index:05d}",
+                "product": product,
+                "manufacturer": "Shenzhen Safety Products Co., Ltd. 深圳安全用品有限公司",
+                "batch": f"B{index:06d}",
+                "category": category,
+                "category_label": category.replace("_", " "),
+                "category_label_zh": "防护用品",
+                "standard": standard,
+                "standard_body": "SAC" if standard else "",
+                "standard_title": "Standard title",
+                "standard_title_zh": "标准名称",
+                "protection_level": level,
+                "intended_use": "medical use by healthcare workers"
+                if medical
+                else "non-medical, not for surgical use",
+                "intended_use_zh": "医疗机构医用" if medical else "非医用，不得用于外科手术",
+                "is_medical": medical,
+                "is_non_medical_mask": category == "respirator_nonmedical",
+                "hs_code": "6307.90",
+                "cn_code": "6307900010" if medical else "",
+                "unit": "pieces",
+                "quantity": cartons * 500,
+                "cartons": cartons,
+                "carton_from": carton,
+                "carton_to": carton + cartons - 1,
+                "units_per_carton": 500,
+                "gross_kg": "36.00",
+                "net_kg": "30.00",
+                "carton_gross_kg": "12.00",
+                "carton_volume_m3": "0.060",
+                "volume_m3": "0.180",
+                "unit_value": "1.2",
+                "currency": "CNY",
+                "value": "1800.00",
+                "manufactured_on": "2026-03-01",
+                "expires_on": "2029-02-28",
+                "donor": f"Donor Association {index % 7}",
+                "donor_zh": f"捐赠协会{index % 7}",
+            }
+        )
+        carton += cartons
+    return {
+        "shipment": {
+            "reference": "SHP-2026-0042",
+            "mode": "air freight",
+            "carrier": "China Southern Airlines Cargo",
+            "carrier_reference": "784-12345675",
+            "planned_departure_on": "2026-12-01",
+            "expected_arrival_on": "2026-12-08",
+            "incoterm": "DAP",
+            "port_of_loading": "Shenzhen, China",
+            "city": "Milan",
+            "city_zh": "米兰",
+            "country": "IT",
+            "country_name": "Italy",
+            "country_name_zh": "意大利",
+            "consignee": {
+                "name": "Municipal Hospital of Milan",
+                "name_zh": "米兰市立医院",
+                "address": "Via Francesco Sforza 35",
+                "country": "IT",
+                "email": "",
+                "phone": "",
+                "registration_number": "",
+            },
+            "contact": {},
+        },
+        "consignor": {
+            "name": "Shenzhen Foundation for International Exchange and Cooperation",
+            "name_zh": "深圳市国际交流合作基金会",
+            "address": "Shenzhen, Guangdong, China",
+            "country": "CN",
+            "email": "",
+            "phone": "",
+            "registration_number": "",
+        },
+        "lines": rows,
+        "totals": {
+            "quantity": sum(r["quantity"] for r in rows),
+            "cartons": carton - 1,
+            "gross_kg": "0",
+            "net_kg": "0",
+            "volume_m3": "0",
+            "values": [{"currency": "CNY", "amount": "0"}],
+        },
+    }
+
+
+def run_case(kind: str, lines: int, repeat: int) -> dict:
+    """In this process: render ``repeat`` documents of ``lines`` lines; time and memory."""
+    _setup_django()
+    from shipments.documents import render_pdf
+
+    render_pdf(kind, synthetic_inputs(2))  # fonts and templates loaded once, as in a worker
+    inputs = synthetic_inputs(lines)
+    pages = 0
+    cpu_started = time.process_time()
+    started = time.perf_counter()
+    for _ in range(repeat):
+        _pdf, count = render_pdf(kind, inputs)
+        pages += count
+    seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    return {
+        "kind": kind,
+        "lines": lines,
+        "documents": repeat,
+        "pages": pages,
+        "seconds": round(seconds, 3),
+        "seconds_per_page": round(seconds / pages, 4),
+        "cpu_seconds": round(cpu, 3),
+        "cpu_seconds_per_page": round(cpu / pages, 4),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def child(kind: str, lines: int, repeat: int = 1) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(lines), str(repeat)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", nargs=3, metavar=("KIND", "LINES", "REPEAT"))
+    args = parser.parse_args()
+    if args.child:
+        kind, lines, repeat = args.child
+        print(json.dumps(run_case(kind, int(lines), int(repeat))))
+        return
+
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print("case                              pages   seconds   s/page  cpu s/page   peak MB")
+    results = {}
+    for name, lines, repeat in [
+        ("packing list, 20 lines", 20, 1),
+        ("packing list, 1,000 lines", 1000, 1),
+    ]:
+        results[name] = r = child("packing_list", lines, repeat)
+        print(
+            f"{name:<32} {r['pages']:>6} {r['seconds']:>9.2f} {r['seconds_per_page']:>8.3f}"
+            f" {r['cpu_seconds_per_page']:>11.3f} {r['peak_rss_mb']:>9.1f}"
+        )
+    per_page = results["packing list, 1,000 lines"]["pages"] / 1000
+    ten_lines = max(1, round(10 / per_page))
+    hundred_lines = max(1, round(100 / per_page))
+    ten = child("packing_list", ten_lines, 10)
+    hundred = child("packing_list", hundred_lines, 1)
+    for name, r in [
+        (f"ten lists of {ten_lines} lines", ten),
+        (f"one list of {hundred_lines} lines", hundred),
+    ]:
+        print(
+            f"{name:<32} {r['pages']:>6} {r['seconds']:>9.2f} {r['seconds_per_page']:>8.3f}"
+            f" {r['cpu_seconds_per_page']:>11.3f} {r['peak_rss_mb']:>9.1f}"
+        )
+    ratio = hundred["seconds"] / ten["seconds"]
+    cpu_ratio = hundred["cpu_seconds"] / ten["cpu_seconds"]
+    print(
+        f"\n100-page list / ten 10-page lists: {ratio:.2f} x wall, {cpu_ratio:.2f} x CPU"
+        " (target <= 1.5 x)"
+    )
+    everything = [*results.values(), ten, hundred]
+    worst = max(r["seconds_per_page"] for r in everything)
+    worst_cpu = max(r["cpu_seconds_per_page"] for r in everything)
+    print(
+        f"worst seconds per page: {worst:.3f} wall, {worst_cpu:.3f} CPU"
+        " (target <= 0.5 now, <= 0.15 later)"
+    )
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
