@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install migrate seed serve worker lint format messages clean backup restore
+.PHONY: run test install migrate seed serve worker lint format messages clean backup restore bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ backup: install
 restore: install
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<path of the archive>"; exit 2; }
 	$(BIN)/python manage.py restore "$(BACKUP)"
+
+# National-scale figures and targets (PostgreSQL, gunicorn, wrk); not part of `make test` or CI.
+bench: install
+	$(BIN)/python -m bench.run
 
 lint: install
 	$(BIN)/ruff check .

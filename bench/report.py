@@ -1,0 +1,165 @@
+"""The table and results.json of `make bench`; each target's `met` is computed from the run."""
+
+from __future__ import annotations
+
+DASHBOARD_P95_MS = 300
+DASHBOARD_GROWTH = 3.0
+LIST_FLOOR_RATIO = 0.35
+LIST_NAIVE_RATIO = 5.0
+RECHECK_SECONDS = 10.0
+RECHECK_PEAK_MB = 600  # "bounded memory": the re-check process stays under this resident size
+PDF_SECONDS_PER_PAGE = 0.15
+PDF_LINEARITY = 1.5
+
+
+def _target(name, value, target, met) -> dict:
+    return {"name": name, "value": value, "target": target, "met": bool(met)}
+
+
+def report(figures: dict) -> dict:
+    big = figures["http"]["bench_100k"]
+    small = figures["http"].get("bench_10k", {})
+    floor = big["floor (cities)"]["rps"]
+    rows = []
+    for name, r in big.items():
+        r["ratio_to_floor"] = round(r["rps"] / floor, 3) if floor else None
+        rows.append((name, r))
+
+    targets = []
+    for kind in ("lots", "shipments"):
+        real, naive = big[f"{kind} list"], big[f"naive {kind} list"]
+        targets.append(
+            _target(
+                f"{kind} list req/s ÷ floor req/s",
+                real["ratio_to_floor"],
+                f">= {LIST_FLOOR_RATIO}",
+                real["ratio_to_floor"] >= LIST_FLOOR_RATIO and real["status"] == 200,
+            )
+        )
+        ratio = round(real["rps"] / naive["rps"], 2) if naive["rps"] else None
+        targets.append(
+            _target(
+                f"{kind} list req/s ÷ naive req/s",
+                ratio,
+                f">= {LIST_NAIVE_RATIO}",
+                ratio is not None and ratio >= LIST_NAIVE_RATIO,
+            )
+        )
+        counts = figures["queries"]["bench_100k"][f"{kind} list"]
+        values = [n for _status, n in counts.values()]
+        targets.append(
+            _target(
+                f"{kind} list queries at page sizes 10 / 100",
+                " / ".join(map(str, values)),
+                "equal",
+                len(set(values)) == 1,
+            )
+        )
+    for name, r in big.items():
+        if not name.startswith("dashboard"):
+            continue
+        targets.append(
+            _target(
+                f"{name} p95 at 100,000 lots (ms)",
+                r["p95_ms"],
+                f"<= {DASHBOARD_P95_MS}",
+                r["p95_ms"] <= DASHBOARD_P95_MS and r["status"] == 200,
+            )
+        )
+        if name in small and small[name]["p95_ms"]:
+            growth = round(r["p95_ms"] / small[name]["p95_ms"], 2)
+            targets.append(
+                _target(
+                    f"{name} p95 100,000 ÷ 10,000 lots",
+                    growth,
+                    f"<= {DASHBOARD_GROWTH}",
+                    growth <= DASHBOARD_GROWTH,
+                )
+            )
+    recheck = figures["compliance"]["recheck"]
+    targets.append(
+        _target(
+            f"re-check of {recheck['rechecked']:,} lots after a rule-set edit (s)",
+            recheck["seconds"],
+            f"<= {RECHECK_SECONDS}",
+            recheck["seconds"] <= RECHECK_SECONDS,
+        )
+    )
+    targets.append(
+        _target(
+            "re-check peak resident memory (MB)",
+            recheck["rss_peak_mb"],
+            f"<= {RECHECK_PEAK_MB}",
+            recheck["rss_peak_mb"] <= RECHECK_PEAK_MB,
+        )
+    )
+    pdf = figures["pdf"]
+    if "skipped" not in pdf:
+        targets.append(
+            _target(
+                "packing list seconds per page (100 pages)",
+                pdf["seconds_per_page"],
+                f"<= {PDF_SECONDS_PER_PAGE}",
+                pdf["seconds_per_page"] <= PDF_SECONDS_PER_PAGE,
+            )
+        )
+        targets.append(
+            _target(
+                "packing list 100 pages ÷ ten 10-page renders",
+                pdf["linearity"],
+                f"<= {PDF_LINEARITY}",
+                pdf["linearity"] <= PDF_LINEARITY,
+            )
+        )
+
+    _print(rows, small, figures, targets)
+    return {**figures, "targets": targets}
+
+
+def _print(rows, small, figures, targets) -> None:
+    q = figures["queries"]["bench_100k"]
+    print()
+    print("HTTP (gunicorn, 2 workers, debug off; wrk 2 threads 4 connections; 100,000 lots)")
+    head = (
+        f"{'endpoint':<36}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'×floor':>8}{'p95@10k':>9}"
+        "  queries"
+    )
+    print(head)
+    print("-" * len(head) + "-" * 12)
+    for name, r in rows:
+        at_small = small.get(name, {}).get("p95_ms")
+        queries = " / ".join(str(n) for _s, n in q.get(name, {}).values())
+        print(
+            f"{name[:35]:<36}{r['rps']:>9.1f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}"
+            f"{r['ratio_to_floor']:>8.3f}{(f'{at_small:.1f}' if at_small else '-'):>9}  {queries}"
+            + ("" if r["status"] == 200 else f"  (HTTP {r['status']})")
+        )
+    c = figures["compliance"]
+    r = c["recheck"]
+    print()
+    print(
+        f"compliance engine alone: {c['engine_evaluations_per_s']:,.0f} evaluations/s "
+        f"({c['engine_evaluations']:,} lots)"
+    )
+    print(
+        f"re-check after a rule-set edit: {r['rechecked']:,} stored checks in {r['seconds']} s "
+        f"= {r['checks_per_s']:,.0f} checks/s; RSS {r['rss_base_mb']} → peak {r['rss_peak_mb']} MB"
+    )
+    pdf = figures["pdf"]
+    if "skipped" in pdf:
+        print(f"packing list: skipped — {pdf['skipped']}")
+    else:
+        print(f"packing list: {pdf}")
+    o = figures["outbox"]
+    print(
+        f"outbox: {o['per_s']:,.0f} tasks enqueued/s ({o['enqueued']} in {o['seconds']} s,"
+        f" {o['note']})"
+    )
+    print()
+    print(f"{'target':<58}{'value':>12}  {'target':<10} met")
+    for t in targets:
+        print(
+            f"{t['name'][:57]:<58}{str(t['value']):>12}  {t['target']:<10}"
+            f" {'yes' if t['met'] else 'NO'}"
+        )
+    print(f"\ntotal {figures['seconds_total']:.0f} s")

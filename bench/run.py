@@ -1,0 +1,293 @@
+"""`make bench`: national-scale figures and the targets of issue 13 point 2, in one run.
+
+Seeds two PostgreSQL databases (bench_10k and bench_100k, from a migrated template) with
+bench.seed_scale, serves each with gunicorn (debug off, two workers) and loads it with wrk from a
+second process; then measures in-process: queries per request, compliance evaluations and stored
+checks per second (a rule-set edit, then the re-check of every lot), packing-list PDFs, and tasks
+enqueued through the outbox with a private Redis. Prints a table and writes bench/results.json.
+
+    make bench                       # everything
+    BENCH_REUSE=1 make bench         # keep already seeded databases (same seeder and migrations)
+    BENCH_SECONDS=5 make bench       # seconds of load per endpoint (default 3)
+
+Not part of `make test` or CI. PostgreSQL from BENCH_PG (default postgres://postgres@127.0.0.1:5432).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
+WORK = Path(tempfile.mkdtemp(prefix="sfiec-bench-"))
+SCALES = {"bench_10k": 0.1, "bench_100k": 1.0}
+RESULTS = ROOT / "bench" / "results.json"
+
+
+def log(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def env_for(db: str, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL")}
+    env.update(
+        DATABASE_URL=f"{PG}/{db}",
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        MEDIA_ROOT=str(WORK / "media"),
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+SECRET = secrets.token_urlsafe(50)
+
+
+def sh(args, env=None, capture=True, timeout=900) -> str:
+    result = subprocess.run(
+        args, cwd=ROOT, env=env, capture_output=capture, text=True, timeout=timeout
+    )
+    if result.returncode:
+        sys.exit(f"failed: {' '.join(map(str, args))}\n{(result.stderr or '')[-4000:]}")
+    return result.stdout
+
+
+def psql(sql: str, db: str = "postgres") -> str:
+    return sh(["psql", f"{PG}/{db}", "-Atq", "-c", sql])
+
+
+def db_exists(db: str) -> bool:
+    return psql(f"SELECT 1 FROM pg_database WHERE datname = '{db}'").strip() == "1"
+
+
+def fingerprint() -> str:
+    """Seeder, models and migrations: a seeded database is reused only while these are equal."""
+    digest = hashlib.sha256()
+    paths = [ROOT / "bench" / "seed_scale.py"] + sorted(ROOT.glob("*/migrations/*.py"))
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def databases() -> dict:
+    """Migrate a template once, then copy and seed one database per scale."""
+    mark = fingerprint()
+    seeded = {}
+    reuse = os.environ.get("BENCH_REUSE") == "1"
+    for db, scale in SCALES.items():
+        if reuse and db_exists(db):
+            comment = psql(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database"
+                f" WHERE datname = '{db}'"
+            )
+            if comment.strip() == mark:
+                log(f"{db}: reused (seeded with this seeder and these migrations)")
+                continue
+        seeded[db] = scale
+    if not seeded:
+        return {}
+    started = time.perf_counter()
+    psql("DROP DATABASE IF EXISTS bench_template")
+    psql("CREATE DATABASE bench_template")
+    sh([PYTHON, "manage.py", "migrate", "--noinput"], env=env_for("bench_template"))
+    log(f"template migrated in {time.perf_counter() - started:.0f} s")
+    timings = {}
+    for db, scale in seeded.items():
+        psql(f"DROP DATABASE IF EXISTS {db}")
+        psql(f"CREATE DATABASE {db} TEMPLATE bench_template")
+        out = sh([PYTHON, "-m", "bench.seed_scale", "--scale", str(scale)], env=env_for(db))
+        info = json.loads(out.strip().splitlines()[-1])
+        psql(f"COMMENT ON DATABASE {db} IS '{mark}'")
+        timings[db] = info
+        log(f"{db}: seeded {info['rows']['lots']:,} lots in {info['seconds']} s")
+    return timings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def phase(name: str, db: str, **extra) -> dict:
+    """Run one in-process phase (bench.phases) in its own interpreter; returns its JSON."""
+    out = sh([PYTHON, "-m", "bench.phases", name], env=env_for(db, **extra), timeout=900)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+class Server:
+    def __init__(self, db: str):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = (WORK / f"gunicorn-{db}.log").open("w")
+        self.process = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "sfiec.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+                "--timeout",
+                "120",
+            ],
+            cwd=ROOT,
+            env=env_for(db, SITE_URL=self.base),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.base}/healthz", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        sys.exit("gunicorn did not answer /healthz in 90 s")
+
+    def get(self, path: str, headers: dict) -> int:
+        request = urllib.request.Request(self.base + path, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                response.read()
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def load(server: Server, path: str, headers: dict) -> dict:
+    status = server.get(path, headers)  # also warms the workers' first-request costs
+    server.get(path, headers)
+    args = [
+        "wrk",
+        "-t2",
+        "-c4",
+        f"-d{SECONDS}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(ROOT / "bench" / "wrk_report.lua"),
+    ]
+    for key, value in headers.items():
+        args += ["-H", f"{key}: {value}"]
+    out = sh(args + [server.base + path])
+    figures = json.loads(out.strip().splitlines()[-1])
+    figures["status"] = status
+    if not figures["requests"]:  # slower than the window: time one request on its own instead
+        started = time.perf_counter()
+        server.get(path, headers)
+        ms = (time.perf_counter() - started) * 1000
+        figures.update(rps=round(1000 / ms, 3), p50_ms=round(ms, 1), p95_ms=round(ms, 1))
+        figures["note"] = "no request completed under load; one request timed alone"
+    return figures
+
+
+def http_run(db: str, endpoints: dict, auth: dict) -> dict:
+    server = Server(db)
+    try:
+        results = {}
+        for name, (path, kind) in endpoints.items():
+            headers = (
+                {"Authorization": f"Token {auth['token']}"}
+                if kind == "token"
+                else {"Cookie": f"{auth['session_cookie']}={auth['session']}"}
+            )
+            results[name] = {"path": path, **load(server, path, headers)}
+            r = results[name]
+            log(
+                f"  {db} {name:<34} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f} ms"
+                f"  p95 {r['p95_ms']:7.1f} ms  status {r['status']}"
+            )
+        return results
+    finally:
+        server.stop()
+
+
+def redis_start() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--bind",
+            "127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+def main() -> None:
+    began = time.perf_counter()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    log(f"work folder {WORK}; load generator wrk (2 threads, 4 connections, {SECONDS} s each)")
+    seeding = databases()
+    sh([PYTHON, "manage.py", "collectstatic", "--noinput"], env=env_for("bench_100k"))
+
+    figures: dict = {"seeding": seeding, "http": {}, "load_generator": "wrk"}
+    for db in SCALES:
+        auth = phase("prepare", db)
+        endpoints = {name: tuple(v) for name, v in auth["endpoints"].items()}
+        if db == "bench_10k":  # only the dashboard is compared across scales
+            endpoints = {n: v for n, v in endpoints.items() if n.startswith("dashboard")}
+        log(f"{db}: {len(endpoints)} endpoints under load")
+        if not endpoints:
+            continue
+        figures["http"][db] = http_run(db, endpoints, auth)
+        figures.setdefault("queries", {})[db] = auth["queries"]
+
+    log("queries per request, compliance, re-check of every lot, packing lists")
+    figures["compliance"] = phase("compliance", "bench_100k")
+    figures["pdf"] = phase("pdf", "bench_100k")
+    redis, redis_url = redis_start()
+    try:
+        figures["outbox"] = phase("outbox", "bench_100k", REDIS_URL=redis_url)
+    finally:
+        redis.terminate()
+        redis.wait()
+    figures["seconds_total"] = round(time.perf_counter() - began, 1)
+
+    from bench.report import report
+
+    results = report(figures)
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
+    log(f"wrote {RESULTS.relative_to(ROOT)} in {figures['seconds_total']:.0f} s")
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
