@@ -26,7 +26,7 @@ _batch = count()
 
 OFFER_STATUSES = ["submitted", "under_review", "accepted", "accepted", "declined"]
 SHIPMENT_STATUSES = ["draft", "booked", "in_transit", "delivered", "receipt_confirmed"]
-DOC_STATES = ["ready", "failed", "pending"]
+DOC_STATES = ["ready", "failed", "queued"]
 RECEIPT_STATUSES = ["sent", "receipt_uploaded", "receipt_verified", "report_verified"]
 NEED_STATUSES = ["open", "partly_met", "met", "closed"]
 CATEGORIES = ["respirator_nonmedical", "medical_mask", "gloves"]
@@ -138,9 +138,16 @@ def populate(n: int) -> None:
     )
     ShipmentDocument.objects.bulk_create(
         ShipmentDocument(
-            shipment=shipment, kind="packing_list", state=DOC_STATES[i % len(DOC_STATES)]
+            shipment=shipment,
+            kind="packing_list",
+            state=state,
+            # A ready document has its file and digest (a constraint says so).
+            file=f"documents/{shipment.reference}/packing_list-v1.pdf" if state == "ready" else "",
+            sha256="0" * 64 if state == "ready" else "",
         )
-        for i, shipment in enumerate(shipments)
+        for shipment, state in (
+            (shipment, DOC_STATES[i % len(DOC_STATES)]) for i, shipment in enumerate(shipments)
+        )
     )
     ReceiptRequest.objects.bulk_create(
         ReceiptRequest(
