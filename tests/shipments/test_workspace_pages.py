@@ -77,9 +77,9 @@ def test_a_manager_may_write(client, login, manager, shipment, make_received_lot
 
 def test_the_navigation_links_to_the_workspace_for_staff_only(client, login, viewer, partner):
     login(viewer)
-    assert reverse("shipments:list") in client.get(reverse("home")).text
+    assert reverse("shipments:list") in client.get(reverse("home"), follow=True).text
     login(partner)
-    assert reverse("shipments:list") not in client.get(reverse("home")).text
+    assert reverse("shipments:list") not in client.get(reverse("home"), follow=True).text
 
 
 # --- list and filters ----------------------------------------------------------------------
