@@ -150,7 +150,7 @@ def test_workers_render_the_pack_and_a_second_run_makes_no_new_version(
     result = shipment_document_render_task.apply_async(
         args=[docs["packing_list"].pk], ignore_result=False
     )
-    assert result.get(timeout=120) == "ready"
+    assert result.get(timeout=120, disable_sync_subtasks=False) == "ready"
     documents.shipment_documents_generate(shipment=shipment, actor=logistics_officer)
     time.sleep(2)
     again = ShipmentDocument.objects.filter(shipment=shipment)
