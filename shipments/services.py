@@ -373,14 +373,21 @@ def _line_give_back(line: ShipmentLine) -> None:
     """Give a removed or cancelled line's units back: what it took from a confirmed
     reservation returns to that reservation, the rest (and what a since-released match had
     reserved) to the lot's free stock. The needs concerned move accordingly."""
-    MaterialLot.objects.filter(pk=line.lot_id).update(
-        quantity_allocated=F("quantity_allocated") - line.quantity
-    )
     allocations = list(
         MatchAllocation.objects.filter(line=line).select_related("match").order_by("match_id")
     )
+    # Matches before the lot, as need_match_release locks them, so the two cannot deadlock.
+    matches = {
+        match.pk: match
+        for match in NeedMatch.objects.select_for_update()
+        .filter(pk__in=[allocation.match_id for allocation in allocations])
+        .order_by("pk")
+    }
+    MaterialLot.objects.filter(pk=line.lot_id).update(
+        quantity_allocated=F("quantity_allocated") - line.quantity
+    )
     for allocation in allocations:
-        match = NeedMatch.objects.select_for_update().get(pk=allocation.match_id)
+        match = matches[allocation.match_id]
         NeedMatch.objects.filter(pk=match.pk).update(
             quantity_allocated=F("quantity_allocated") - allocation.quantity
         )
