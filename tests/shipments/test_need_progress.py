@@ -207,7 +207,7 @@ def test_staff_see_matched_delivered_and_the_units_on_shipments(
     _deliver(to_milan, logistics_officer, clear_compliance)
     client.force_login(logistics_officer)
     page = client.get(f"/staff/needs/{need.pk}/").content.decode()
-    assert "1000 of 5000 still unmet; 4000 delivered to the city." in page
+    assert "1,000 of 5,000 still unmet; 4,000 delivered to the city." in page
     api = client.get(f"/api/v1/needs/{need.pk}/").json()
     assert (api["quantity_matched"], api["quantity_delivered"], api["quantity_unmet"]) == (
         4000,
