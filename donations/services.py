@@ -408,12 +408,28 @@ def need_update(*, need: Need, actor=None, accepted_standards=None, **values) ->
     return need
 
 
-def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
-    """Move a need through open → partly_met → met, pause or close it.
+# What staff move by hand: pause, resume (asked as "open") and close. Open, partly met and met
+# follow the matches and deliveries (shipments' services).
+NEED_HAND_TARGETS = (Need.Status.OPEN, Need.Status.PAUSED, Need.Status.CLOSED)
 
-    Closing sends ``need_closing`` inside the transaction: shipments releases the need's
+
+def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
+    """Pause, resume or close a need.
+
+    Resuming (``target`` open) lands on open, partly met or met, whichever its matched units
+    say. Closing sends ``need_closing`` inside the transaction: shipments releases the need's
     reservations in the same commit.
     """
+    if target not in NEED_HAND_TARGETS:
+        raise DomainError(
+            _(
+                "Open, partly met and met follow the confirmed matches and deliveries; a need "
+                "can only be paused, resumed or closed by hand."
+            )
+        )
+    if target == Need.Status.OPEN:
+        current = Need.objects.get(pk=need.pk)
+        target = current.status_from_figures() if current.status == Need.Status.PAUSED else target
 
     def apply(locked: Need) -> None:
         if target == Need.Status.CLOSED:
