@@ -18,7 +18,7 @@ from sfiec.choices import AttachmentKind
 from sfiec.exceptions import DomainError
 from sfiec.outbox import outbox_enqueue
 from sfiec.references import reference_next
-from sfiec.roles import Role, user_has_role
+from sfiec.roles import user_may
 from sfiec.uploads import CheckedUpload
 from sfiec.workflow import transition_apply
 
@@ -506,13 +506,10 @@ def attachment_add(*, lot: MaterialLot, kind: str, upload: CheckedUpload, actor=
     return attachment
 
 
-# Staff roles that may add documents to any lot, also after the offer is decided.
-ATTACHMENT_EDITOR_ROLES = (Role.COORDINATOR, Role.LOGISTICS, Role.COMPLIANCE)
-
-
 def lot_attachments_can_edit(*, lot: MaterialLot, user) -> bool:
-    """Staff who handle lots may, at any time; the owning partner while the offer is undecided."""
-    if user_has_role(user, *ATTACHMENT_EDITOR_ROLES):
+    """Staff who may ``attachment.upload``, at any time; the owning partner while the offer is
+    undecided."""
+    if user_may(user, "attachment.upload"):
         return True
     membership = getattr(user, "partner_membership", None)
     return (
