@@ -96,7 +96,7 @@ def fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def databases() -> dict:
+def databases() -> tuple[dict, float | None]:
     """Migrate a template once, then copy and seed one database per scale."""
     mark = fingerprint()
     seeded = {}
@@ -112,12 +112,13 @@ def databases() -> dict:
                 continue
         seeded[db] = scale
     if not seeded:
-        return {}
+        return {}, None
     started = time.perf_counter()
     psql("DROP DATABASE IF EXISTS bench_template")
     psql("CREATE DATABASE bench_template")
     sh([PYTHON, "manage.py", "migrate", "--noinput"], env=env_for("bench_template"))
-    log(f"template migrated in {time.perf_counter() - started:.0f} s")
+    migrated = round(time.perf_counter() - started, 1)
+    log(f"template migrated in {migrated:.0f} s")
     timings = {}
     for db, scale in seeded.items():
         psql(f"DROP DATABASE IF EXISTS {db}")
@@ -127,7 +128,7 @@ def databases() -> dict:
         psql(f"COMMENT ON DATABASE {db} IS '{mark}'")
         timings[db] = info
         log(f"{db}: seeded {info['rows']['lots']:,} lots in {info['seconds']} s")
-    return timings
+    return timings, migrated
 
 
 def free_port() -> int:
@@ -339,14 +340,20 @@ def main() -> None:
     STATIC_ROOT.parent.mkdir(parents=True, exist_ok=True)
     with steps("seeding (static files collected alongside)"):
         collect = Background("static", "postgres")
-        seeding = databases()
+        seeding, migrated = databases()
         static = collect.result()
     log(
         f"static files {'reused' if static['reused'] else 'collected'} in {STATIC_ROOT}"
         f" ({static['seconds']} s, alongside the seeding)"
     )
 
-    figures: dict = {"seeding": seeding, "static": static, "http": {}, "load_generator": "wrk"}
+    figures: dict = {
+        "seeding": seeding,
+        "template_migrate_seconds": migrated,
+        "static": static,
+        "http": {},
+        "load_generator": "wrk",
+    }
     with steps("http (both databases)"):
         auths = {db: phase("prepare", db) for db in SCALES}
         figures["queries"] = {db: auth["queries"] for db, auth in auths.items()}
