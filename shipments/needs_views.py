@@ -98,10 +98,22 @@ class NeedForm(forms.Form):
             self.fields["recipient"].queryset = self.fields["recipient"].queryset.filter(city=city)
 
 
+def _refuse_input(request, form) -> None:
+    """Put a malformed form's errors in the messages, each after its field's label."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
 @require_GET
 @role_required(*ANY_STAFF)
 def staff_need_list(request):
     """Any staff member: every need with its unmet quantity."""
+    return _staff_list_page(request)
+
+
+def _staff_list_page(request, status=200):
     return render(
         request,
         "needs/staff_list.html",
@@ -113,6 +125,7 @@ def staff_need_list(request):
             ).select_related("organisation__city"),
             "may_change": user_may(request.user, "need.change"),
         },
+        status=status,
     )
 
 
@@ -144,6 +157,10 @@ def staff_need_new(request, city_slug):
 @role_required(*ANY_STAFF)
 def staff_need_detail(request, pk):
     """Any staff member: a need, its candidate lots (best first) and its matches."""
+    return _staff_detail_page(request, pk)
+
+
+def _staff_detail_page(request, pk, status=200):
     need = get_object_or_404(selectors.need_list(), pk=pk)
     return render(
         request,
@@ -157,6 +174,17 @@ def staff_need_detail(request, pk):
             "may_match": user_may(request.user, "need.match"),
             "may_change": user_may(request.user, "need.change"),
         },
+        status=status,
+    )
+
+
+class ConfirmForm(forms.Form):
+    lot = forms.IntegerField(label=_("Lot"), min_value=1)
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        min_value=1,
+        required=False,
+        help_text=_("Empty: as much as the lot has free and the need still lacks."),
     )
 
 
@@ -165,14 +193,14 @@ def staff_need_detail(request, pk):
 def staff_need_confirm(request, pk):
     """Coordinators and logistics officers (and managers): reserve a lot for the need."""
     need = get_object_or_404(Need, pk=pk)
-    lot = get_object_or_404(MaterialLot, pk=request.POST.get("lot", "0") or 0)
-    quantity = request.POST.get("quantity", "")
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        _refuse_input(request, form)
+        return _staff_detail_page(request, pk, status=400)
+    lot = get_object_or_404(MaterialLot, pk=form.cleaned_data["lot"])
     try:
         services.need_match_confirm(
-            need=need,
-            lot=lot,
-            quantity=int(quantity) if quantity.isdigit() else None,
-            actor=request.user,
+            need=need, lot=lot, quantity=form.cleaned_data["quantity"], actor=request.user
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -266,6 +294,10 @@ def recipient_need_record(request, city_slug, token, need_pk=None):
     )
 
 
+class LinkSendForm(forms.Form):
+    contact = forms.IntegerField(label=_("Contact"), min_value=1)
+
+
 @require_POST
 @action_required("need.change")
 def staff_need_link_send(request, city_slug):
@@ -273,9 +305,13 @@ def staff_need_link_send(request, city_slug):
     from .tasks import need_link_send_task
 
     city = get_object_or_404(SisterCity, slug=city_slug)
+    form = LinkSendForm(request.POST)
+    if not form.is_valid():
+        _refuse_input(request, form)
+        return _staff_list_page(request, status=400)
     contact = get_object_or_404(
         Contact,
-        pk=request.POST.get("contact", "0") or 0,
+        pk=form.cleaned_data["contact"],
         organisation__city=city,
         organisation__kind=Organisation.Kind.RECIPIENT,
     )
