@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from compliance.models import ComplianceCheck
 from donations import services as donation_services
 from tests import factories
 from tests.shipments.test_matching import _check, _received
@@ -26,5 +27,16 @@ def need(milan, coordinator):
 def passing_lot(coordinator):
     """A received lot of 10,000 respirators whose check for Italy passes."""
     lot = _received(coordinator)
+    # Where on-commit work runs (transactional tests), intake already checked it.
+    ComplianceCheck.objects.filter(lot=lot).delete()
     _check(lot, "pass")
     return lot
+
+
+@pytest.fixture
+def shipment_to_milan(milan, logistics_officer):
+    """A draft shipment to the need's city."""
+    from shipments import services
+
+    consignee = factories.RecipientFactory(city=milan)
+    return services.shipment_create(city=milan, consignee=consignee, created_by=logistics_officer)
