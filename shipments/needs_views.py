@@ -79,7 +79,8 @@ class NeedForm(forms.Form):
         queryset=Organisation.objects.filter(kind=Organisation.Kind.RECIPIENT, is_active=True),
     )
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    # The largest quantity every database holds (PostgreSQL's integer).
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=2_147_483_647)
     accepted_standards = forms.ModelMultipleChoiceField(
         label=_("Accepted standards"), queryset=Standard.objects.all(), required=False
     )
@@ -96,6 +97,15 @@ class NeedForm(forms.Form):
         super().__init__(*args, **kwargs)
         if city is not None:
             self.fields["recipient"].queryset = self.fields["recipient"].queryset.filter(city=city)
+
+
+def _model_errors_on(form, error: ValidationError) -> None:
+    """A model's validation errors beside the form's fields they name, else above the form."""
+    fields = getattr(error, "error_dict", None)
+    if fields and set(fields) <= set(form.fields):
+        form.add_error(None, error)
+    else:
+        form.add_error(None, " ".join(error.messages))
 
 
 def _refuse_input(request, form) -> None:
@@ -147,6 +157,8 @@ def staff_need_new(request, city_slug):
             )
         except DomainError as error:
             form.add_error(None, error.message)
+        except ValidationError as error:
+            _model_errors_on(form, error)
         else:
             messages.success(request, _("The need was recorded."))
             return redirect("needs:staff-detail", pk=need.pk)
@@ -283,10 +295,12 @@ def recipient_need_record(request, city_slug, token, need_pk=None):
                     accepted_standards=form.cleaned_data["accepted_standards"],
                     **values,
                 )
-        except (DomainError, IntegrityError, ValidationError) as error:
-            form.add_error(
-                None, getattr(error, "message", None) or _("This link was already used.")
-            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        except ValidationError as error:
+            _model_errors_on(form, error)
+        except IntegrityError:
+            form.add_error(None, _("This link was already used."))
         else:
             return render(request, "needs/link_thanks.html", {"need": need, "city": city})
     return render(
