@@ -196,7 +196,6 @@ class ConfirmForm(forms.Form):
         label=_("Quantity"),
         min_value=1,
         required=False,
-        help_text=_("Empty: as much as the lot has free and the need still lacks."),
     )
 
 
