@@ -523,6 +523,14 @@ def seed(sizes: Sizes = Sizes(), *, seed_value: int = SEED, today: dt.date | Non
         w.write(ReceiptEvidence, evidence)
         counts.update(receipt_requests=len(requests), receipt_evidence=len(evidence))
         w.reset_sequences()
+        # The per-shipment rollups the dashboard reads, which the shipments services keep as a
+        # shipment moves: the rows above were written in bulk, past the services.
+        from shipments.models import ShipmentGoods, ShipmentLeadTime
+        from shipments.rollups import shipment_rollups_rebuild
+
+        rollups = shipment_rollups_rebuild()
+        counts.update(shipment_goods=rollups["goods"], shipment_lead_times=rollups["lead_times"])
+        w.touched += [ShipmentGoods, ShipmentLeadTime]
     if w.postgres:
         # Statistics for the planner and, outside a transaction (not in tests), a visibility map
         # too, as a live database has: autovacuum would otherwise do it in the middle of the

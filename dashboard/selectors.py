@@ -3,7 +3,9 @@
 Each ``kpi_*`` / ``chart_*`` function returns a JSON-ready dict and makes the same number of
 queries whatever the size of the data (tests/dashboard/test_query_counts.py holds them to it).
 The filters that define a card (``*_q``) are shared with the staff lists, so a card's number is
-the length of the list it links to.
+the length of the list it links to. The goods and lead-time charts read the per-shipment rollups
+that the shipments services keep as a shipment moves (``shipments.rollups``), not every shipped
+line joined with its lot and its shipment's events.
 """
 
 import datetime as dt
@@ -15,10 +17,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    DecimalField,
-    ExpressionWrapper,
     F,
-    Min,
     Q,
     Sum,
     When,
@@ -35,27 +34,26 @@ from donations.models import DonationOffer, MaterialLot, Need
 from donations.selectors import OPEN_STATUSES
 from partners.models import SisterCity
 from sfiec.choices import Category
-from shipments.models import ReceiptRequest, Shipment, ShipmentDocument, ShipmentLine
+from shipments.models import (
+    ReceiptRequest,
+    Shipment,
+    ShipmentDocument,
+    ShipmentGoods,
+    ShipmentLeadTime,
+)
+from shipments.rollups import SHIPPED_STATUSES
 
 from .geo import ORIGIN, city_position
 
 CACHE_SECONDS = 60
 UNMET_NEED_STATUSES = (Need.Status.OPEN, Need.Status.PARTLY_MET)
-# A shipment has left Shenzhen once it is in transit; cancelled ones never count.
-SHIPPED_STATUSES = (
-    Shipment.Status.IN_TRANSIT,
-    Shipment.Status.ARRIVED,
-    Shipment.Status.DELIVERED,
-    Shipment.Status.RECEIPT_CONFIRMED,
-    Shipment.Status.CLOSED,
-)
 # Waiting on the recipient: the receipt (sent) or the distribution report (receipt verified).
 RECEIPT_WAITING_STATUSES = (ReceiptRequest.Status.SENT, ReceiptRequest.Status.RECEIPT_VERIFIED)
-# Lead-time milestones: the tracking event status that marks each.
+# Lead-time milestones: the rollup column (shipments.rollups) of the days each took.
 MILESTONES = {
-    "dispatch": Shipment.Status.IN_TRANSIT,
-    "delivery": Shipment.Status.DELIVERED,
-    "receipt": Shipment.Status.RECEIPT_CONFIRMED,
+    "dispatch": "dispatch_days",
+    "delivery": "delivery_days",
+    "receipt": "receipt_days",
 }
 WEEKS = 26
 
@@ -157,35 +155,19 @@ def _money(value) -> float:
     return float(round(Decimal(value or 0), 2))
 
 
-def _shipped_lines():
-    """Lines of shipments that have left, with their share of the lot's weight and value."""
-    decimal = DecimalField(max_digits=20, decimal_places=4)
-    return (
-        ShipmentLine.objects.filter(shipment__status__in=SHIPPED_STATUSES, released_at=None)
-        .order_by()
-        .annotate(
-            line_kg=ExpressionWrapper(
-                F("lot__gross_weight_kg") * F("quantity") / F("lot__quantity_offered"),
-                output_field=decimal,
-            ),
-            line_value=ExpressionWrapper(
-                F("lot__unit_value") * F("quantity"), output_field=decimal
-            ),
-        )
-    )
-
-
 def _goods_rows(group_by: str) -> list[dict]:
+    """Goods shipped, grouped by ``group_by``: sums of the per-shipment rollup rows that
+    shipments keeps for every shipment that has left (shipments.rollups), not of the lines."""
     rows = (
-        _shipped_lines()
-        .values(group_by, "lot__currency")
+        ShipmentGoods.objects.order_by()
+        .values(group_by, "currency")
         .annotate(
-            units=Sum("quantity"),
+            units=Sum("units"),
             cartons=Sum("cartons"),
-            kg=Sum("line_kg"),
-            value=Sum("line_value"),
+            kg=Sum("kg"),
+            value=Sum("value"),
         )
-        .order_by(group_by, "lot__currency")
+        .order_by(group_by, "currency")
     )
     merged: dict[str, dict] = {}
     for row in rows:
@@ -194,7 +176,7 @@ def _goods_rows(group_by: str) -> list[dict]:
         entry["units"] += row["units"] or 0
         entry["cartons"] += row["cartons"] or 0
         entry["kg"] = round(entry["kg"] + float(row["kg"] or 0), 2)
-        currency = row["lot__currency"]
+        currency = row["currency"]
         entry["value"][currency] = round(
             entry["value"].get(currency, 0.0) + _money(row["value"]), 2
         )
@@ -228,7 +210,7 @@ def chart_goods_by_city() -> dict:
 
 def chart_goods_by_category() -> dict:
     """Goods shipped per product category, in the same measures as by city. One query."""
-    rows = {row["key"]: row for row in _goods_rows("lot__category")}
+    rows = {row["key"]: row for row in _goods_rows("category")}
     labels = dict(Category.choices)
     return {
         "name": "goods-by-category",
@@ -284,22 +266,6 @@ def chart_freight_cost_per_kg() -> dict:
     }
 
 
-def _lead_time_pairs():
-    """One row per (offer, shipment) that carried its goods: when the offer came in and when
-    the shipment reached each milestone (the first tracking event of that status)."""
-    milestones = {
-        name: Min("shipment__events__occurred_at", filter=Q(shipment__events__status=status))
-        for name, status in MILESTONES.items()
-    }
-    return (
-        ShipmentLine.objects.filter(released_at=None)
-        .exclude(shipment__status=Shipment.Status.CANCELLED)
-        .order_by()
-        .values("lot__offer_id", "shipment_id")
-        .annotate(offered_at=Min("lot__offer__submitted_at"), **milestones)
-    )
-
-
 def percentile_cont(sorted_values: list[float], fraction: float) -> float | None:
     """PostgreSQL's percentile_cont (linear interpolation) over already sorted values."""
     if not sorted_values:
@@ -309,32 +275,33 @@ def percentile_cont(sorted_values: list[float], fraction: float) -> float | None
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
 
 
-def _lead_times_postgres(pairs) -> dict:
-    sql, params = pairs.query.sql_with_params()
+def _lead_times_postgres() -> dict:
+    # One sort per milestone, both fractions from it.
     columns = []
-    for name in MILESTONES:
-        days = f'EXTRACT(EPOCH FROM (sub."{name}" - sub."offered_at")) / 86400.0'
-        for fraction in (0.5, 0.9):
-            columns.append(
-                f"percentile_cont({fraction}) WITHIN GROUP (ORDER BY {days})"
-                f' FILTER (WHERE sub."{name}" IS NOT NULL)'
-            )
-        columns.append(f'COUNT(sub."{name}")')
+    for column in MILESTONES.values():
+        columns.append(
+            f'percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY "{column}")'
+            f' FILTER (WHERE "{column}" IS NOT NULL)'
+        )
+        columns.append(f'COUNT("{column}")')
+    table = connection.ops.quote_name(ShipmentLeadTime._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM ({sql}) sub", params)
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {table}")
         row = cursor.fetchone()
-    return {
-        name: {"median": row[3 * i], "p90": row[3 * i + 1], "count": row[3 * i + 2]}
-        for i, name in enumerate(MILESTONES)
-    }
+    result = {}
+    for i, name in enumerate(MILESTONES):
+        median, p90 = row[2 * i] or (None, None)
+        result[name] = {"median": median, "p90": p90, "count": row[2 * i + 1]}
+    return result
 
 
-def _lead_times_python(pairs) -> dict:
+def _lead_times_python() -> dict:
     durations: dict[str, list[float]] = {name: [] for name in MILESTONES}
-    for row in pairs.values_list("offered_at", *MILESTONES).iterator(chunk_size=5000):
-        for name, reached in zip(MILESTONES, row[1:], strict=True):
-            if reached is not None:
-                durations[name].append((reached - row[0]).total_seconds() / 86400)
+    rows = ShipmentLeadTime.objects.order_by().values_list(*MILESTONES.values())
+    for row in rows.iterator(chunk_size=5000):
+        for name, days in zip(MILESTONES, row, strict=True):
+            if days is not None:
+                durations[name].append(days)
     result = {}
     for name, values in durations.items():
         values.sort()
@@ -348,13 +315,13 @@ def _lead_times_python(pairs) -> dict:
 
 def chart_lead_times() -> dict:
     """Days from offer to dispatch, delivery and receipt: median and 90th percentile over
-    (offer, shipment) pairs. One query: percentiles in the database on PostgreSQL, over the
-    fetched durations elsewhere (SQLite has no percentile function)."""
-    pairs = _lead_time_pairs()
+    (offer, shipment) pairs, read from the rollup shipments keeps (one row per pair whose
+    shipment reached a milestone). One query: percentiles in the database on PostgreSQL, over
+    the fetched durations elsewhere (SQLite has no percentile function)."""
     if connection.vendor == "postgresql":
-        stats = _lead_times_postgres(pairs)
+        stats = _lead_times_postgres()
     else:
-        stats = _lead_times_python(pairs)
+        stats = _lead_times_python()
     labels = {
         "dispatch": _("Offer to dispatch"),
         "delivery": _("Offer to delivery"),

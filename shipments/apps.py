@@ -18,3 +18,6 @@ class ShipmentsConfig(AppConfig):
         donation_signals.need_closing.connect(
             receivers.on_need_closing, dispatch_uid="shipments.need_closing"
         )
+        donation_signals.lot_facts_changed.connect(
+            receivers.on_lot_facts_changed, dispatch_uid="shipments.lot_facts_changed"
+        )

@@ -560,3 +560,62 @@ class MatchAllocation(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.match.lot} → {self.line.shipment}"
+
+
+class ShipmentGoods(models.Model):
+    """What a shipment that has left carried, per category and currency of its lots.
+
+    A rollup of its lines, rewritten by the shipments services when the shipment moves (and when
+    one of its lots is corrected) so that the dashboard sums one row per shipment and category,
+    not every line joined with its lot (``shipments.rollups``).
+    """
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="goods")
+    category = models.CharField(max_length=32)
+    currency = models.CharField(max_length=3)
+    units = models.PositiveBigIntegerField(default=0)
+    cartons = models.PositiveBigIntegerField(default=0)
+    # Each line's share of its lot's gross weight, summed at the precision of the division.
+    kg = models.DecimalField(max_digits=32, decimal_places=16, default=0)
+    value = models.DecimalField(max_digits=24, decimal_places=4, default=0)
+
+    class Meta:
+        verbose_name = _("goods shipped")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "category", "currency"], name="one_goods_row_per_category"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.shipment}: {self.units} × {self.category}"
+
+
+class ShipmentLeadTime(models.Model):
+    """One offer whose goods a shipment carried: when the offer came in and when the shipment
+    first reached each milestone (its first tracking event of that status).
+
+    Kept by the shipments services for every shipment that is not cancelled and has reached a
+    milestone (``shipments.rollups``); the dashboard's lead times read only these rows.
+    """
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lead_times")
+    offer = models.ForeignKey("donations.DonationOffer", on_delete=models.CASCADE, related_name="+")
+    offered_at = models.DateTimeField()
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    receipt_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Days from the offer to each milestone (derived from the times above when the row is
+    # written), so that the percentiles sort plain numbers.
+    dispatch_days = models.FloatField(null=True, blank=True)
+    delivery_days = models.FloatField(null=True, blank=True)
+    receipt_days = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lead time")
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "offer"], name="one_lead_time_per_offer")
+        ]
+
+    def __str__(self):
+        return f"{self.shipment}: offer {self.offer_id}"

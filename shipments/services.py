@@ -17,7 +17,7 @@ from sfiec.outbox import outbox_enqueue
 from sfiec.references import reference_next
 from sfiec.workflow import transition_apply
 
-from . import receipts
+from . import receipts, rollups
 from .models import (
     MatchAllocation,
     NeedMatch,
@@ -293,6 +293,8 @@ def shipment_transition(
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
             source=source,
         )
+        if target_status in rollups.ROLLUP_TARGETS:
+            rollups.shipment_rollups_refresh(shipment_ids=[locked.pk])
         if target_status == Shipment.Status.DELIVERED:
             _needs_sync_for_delivery(locked, actor)
             receipts.receipt_request_open_on_commit(shipment_id=locked.pk)

@@ -7,7 +7,14 @@ from bench.seed_scale import Sizes, seed
 from compliance.models import ComplianceCheck
 from donations.models import DonationOffer, MaterialLot, Need
 from partners.models import Organisation
-from shipments.models import ReceiptEvidence, Shipment, ShipmentLine, TrackingEvent
+from shipments.models import (
+    ReceiptEvidence,
+    Shipment,
+    ShipmentGoods,
+    ShipmentLeadTime,
+    ShipmentLine,
+    TrackingEvent,
+)
 
 SMALL = Sizes(lots=50, organisations=40, shipments=8, evidence=12, needs=3)
 
@@ -20,6 +27,9 @@ def test_seed_writes_every_table_at_the_sizes_asked_and_keeps_the_rules(db):
     assert Shipment.objects.count() == 8
     assert ReceiptEvidence.objects.count() == 12
     assert ShipmentLine.objects.exists() and TrackingEvent.objects.exists()
+    # the dashboard's rollups of the shipments that left, as the services would have kept them
+    assert ShipmentGoods.objects.count() == counts["shipment_goods"] > 0
+    assert ShipmentLeadTime.objects.count() == counts["shipment_lead_times"] > 0
     # one current check per lot
     assert ComplianceCheck.objects.filter(is_current=True).count() == 50
     # a lot's allocation is what its active lines hold
