@@ -130,8 +130,7 @@ class OfferViewSet(
     def withdraw(self, request, reference=None):
         offer = self.get_object()
         if not (
-            hasattr(request.user, "partner_membership")
-            or user_may(request.user, "offer.withdraw")
+            hasattr(request.user, "partner_membership") or user_may(request.user, "offer.withdraw")
         ):
             self.permission_denied(request)
         offer = services.offer_withdraw(
@@ -150,7 +149,11 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     ordering_fields = ["created_at", "expires_on", "status"]
 
     def get_queryset(self):
-        return selectors.lot_list(user=self.request.user)
+        lots = selectors.lot_list(user=self.request.user)
+        if self.action == "list":
+            # The list shows the offer's reference and the standard's slug, nothing else joined.
+            return lots.select_related(None).select_related("offer", "standard")
+        return lots
 
     def get_permissions(self):
         if self.action in self.action_permissions:

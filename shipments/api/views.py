@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from sfiec.api.permissions import ActionPermission, may
+from sfiec.api.serializers import values_columns
 from shipments import selectors, services
 from shipments.api.authentication import (
     StaffReads,
@@ -50,6 +51,15 @@ class ShipmentViewSet(
     ordering_fields = ["created_at", "planned_departure_on", "expected_arrival_on", "freight_cost"]
 
     def get_queryset(self):
+        if self.action == "list":
+            # A page is read as .values() rows, its lines and events with one query each, and
+            # rendered without model instances (sfiec.api.serializers).
+            return (
+                selectors.shipment_list()
+                .select_related(None)
+                .prefetch_related(None)
+                .values(*values_columns(ShipmentSerializer))
+            )
         return selectors.shipment_list()
 
     def get_serializer_class(self):
