@@ -246,8 +246,6 @@ REST_FRAMEWORK = {
 # A list's COUNT(*) of at least this many rows is cached this long (sfiec.api.pagination).
 API_LIST_COUNT_CACHE_SECONDS = env.int("API_LIST_COUNT_CACHE_SECONDS", default=10)
 API_LIST_COUNT_CACHE_MIN = env.int("API_LIST_COUNT_CACHE_MIN", default=1000)
-# Only bench/api_lists.py turns this on: it registers the naive lots list it compares against.
-API_BENCH_NAIVE = env.bool("API_BENCH_NAIVE", default=False)
 # Personal API tokens (Account → API tokens) last at most this many days.
 API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=90)
 API_DESCRIPTION = f"""
