@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from donations import selectors, services
 from donations.api import serializers as s
+from donations.models import MaterialLot
 from sfiec.api.permissions import ActionPermission, IsPartner, IsStaffMember, may
 from sfiec.roles import user_may
 from sfiec.throttling import ClientAddressThrottle
@@ -151,8 +152,14 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def get_queryset(self):
         lots = selectors.lot_list(user=self.request.user)
         if self.action == "list":
-            # The list shows the offer's reference and the standard's slug, nothing else joined.
-            return lots.select_related(None).select_related("offer", "standard")
+            # The list shows the offer's reference and the standard's slug: only those columns
+            # of the joined rows (the standard's JSON lists are not read for every lot).
+            columns = [field.name for field in MaterialLot._meta.concrete_fields]
+            return (
+                lots.select_related(None)
+                .select_related("offer", "standard")
+                .only(*columns, "offer__reference", "standard__slug")
+            )
         return lots
 
     def get_permissions(self):

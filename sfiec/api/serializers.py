@@ -84,8 +84,9 @@ class RowPlan:
         self.from_values = from_values
         self.columns: set[str] = set()
         self.nested: list[_Nested] = []
-        # (name, getter, converter, field); the converter is _NESTED for a nested list, _DRF
-        # for DRF's own way, None for a value rendered as it is.
+        # (name, getter, converter, field); the getter is the rows' key when from_values; the
+        # converter is _NESTED for a nested list, _DRF for DRF's own way, None for a value
+        # rendered as it is.
         self.steps: list[tuple[str, Callable | None, Callable | object | None, fields.Field]] = []
         for field in serializer._readable_fields:
             if isinstance(field, serializers.ListSerializer):
@@ -94,7 +95,7 @@ class RowPlan:
             elif from_values:
                 column, convert = self._column(field)
                 self.columns.add(column)
-                get = itemgetter(column)
+                get = column  # the key of the .values() rows
             else:
                 get, convert = _getter(field, self.model)
             self.steps.append((field.field_name, get, convert, field))
@@ -129,7 +130,7 @@ class RowPlan:
             if convert is _NESTED:
                 item[name] = children[name](row)
                 continue
-            value = get(row)
+            value = row[get]
             item[name] = value if convert is None or value is None else convert(value)
         return item
 
