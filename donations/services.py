@@ -18,7 +18,7 @@ from sfiec.choices import AttachmentKind
 from sfiec.exceptions import DomainError
 from sfiec.outbox import outbox_enqueue
 from sfiec.references import reference_next
-from sfiec.roles import Role, user_has_role
+from sfiec.roles import user_may
 from sfiec.uploads import CheckedUpload
 from sfiec.workflow import transition_apply
 
@@ -408,12 +408,28 @@ def need_update(*, need: Need, actor=None, accepted_standards=None, **values) ->
     return need
 
 
-def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
-    """Move a need through open → partly_met → met, pause or close it.
+# What staff move by hand: pause, resume (asked as "open") and close. Open, partly met and met
+# follow the matches and deliveries (shipments' services).
+NEED_HAND_TARGETS = (Need.Status.OPEN, Need.Status.PAUSED, Need.Status.CLOSED)
 
-    Closing sends ``need_closing`` inside the transaction: shipments releases the need's
+
+def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
+    """Pause, resume or close a need.
+
+    Resuming (``target`` open) lands on open, partly met or met, whichever its matched units
+    say. Closing sends ``need_closing`` inside the transaction: shipments releases the need's
     reservations in the same commit.
     """
+    if target not in NEED_HAND_TARGETS:
+        raise DomainError(
+            _(
+                "Open, partly met and met follow the confirmed matches and deliveries; a need "
+                "can only be paused, resumed or closed by hand."
+            )
+        )
+    if target == Need.Status.OPEN:
+        current = Need.objects.get(pk=need.pk)
+        target = current.status_from_figures() if current.status == Need.Status.PAUSED else target
 
     def apply(locked: Need) -> None:
         if target == Need.Status.CLOSED:
@@ -490,13 +506,10 @@ def attachment_add(*, lot: MaterialLot, kind: str, upload: CheckedUpload, actor=
     return attachment
 
 
-# Staff roles that may add documents to any lot, also after the offer is decided.
-ATTACHMENT_EDITOR_ROLES = (Role.COORDINATOR, Role.LOGISTICS, Role.COMPLIANCE)
-
-
 def lot_attachments_can_edit(*, lot: MaterialLot, user) -> bool:
-    """Staff who handle lots may, at any time; the owning partner while the offer is undecided."""
-    if user_has_role(user, *ATTACHMENT_EDITOR_ROLES):
+    """Staff who may ``attachment.upload``, at any time; the owning partner while the offer is
+    undecided."""
+    if user_may(user, "attachment.upload"):
         return True
     membership = getattr(user, "partner_membership", None)
     return (

@@ -35,7 +35,14 @@ class NeedSerializer(serializers.ModelSerializer):
         slug_field="slug", many=True, queryset=Standard.objects.all(), required=False
     )
     accepted_standards_text = serializers.SerializerMethodField()
-    quantity_matched = serializers.IntegerField(read_only=True)
+    quantity_matched = serializers.IntegerField(
+        read_only=True,
+        help_text="Units committed to the need: confirmed reservations, units on their way to "
+        "the city for it, and units of lots offered against it delivered there.",
+    )
+    quantity_delivered = serializers.IntegerField(
+        read_only=True, help_text="The part of the matched units that reached the city."
+    )
     quantity_unmet = serializers.IntegerField(read_only=True)
     offers_paused = serializers.BooleanField(source="city.offers_paused", read_only=True)
 
@@ -51,6 +58,7 @@ class NeedSerializer(serializers.ModelSerializer):
             "description",
             "quantity",
             "quantity_matched",
+            "quantity_delivered",
             "quantity_unmet",
             "accepted_standards",
             "accepted_standards_text",
