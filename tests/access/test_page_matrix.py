@@ -171,13 +171,15 @@ PAGES: dict[str, Page] = {
     "login": Page(PUBLIC, post=200),
     "login-landing": Page(PUBLIC, get=302),
     "logout": Page(PUBLIC, get=None, post=302),
-    "account-tokens": Page(
+    "partners:account-tokens": Page(
         STAFF_OR_PARTNER,
         post=302,
         body=lambda w: {"name": "scanner", "scope": "read_only", "days": 30},
         writes=True,
     ),
-    "account-token-revoke": Page(OWN_TOKEN, get=None, post=302, args=_pk("api_token"), writes=True),
+    "partners:account-token-revoke": Page(
+        OWN_TOKEN, get=None, post=302, args=_pk("api_token"), writes=True
+    ),
     "partners:email-language": Page(
         SIGNED_IN, post=302, body=lambda w: {"language": "zh-hans"}, writes=True
     ),
