@@ -390,7 +390,12 @@ def need_create(
 
 
 def need_update(*, need: Need, actor=None, accepted_standards=None, **values) -> Need:
-    """Correct a need's details (not its status: see ``need_transition``)."""
+    """Correct a need's details (not its status by hand: see ``need_transition``).
+
+    A new quantity moves an open, partly met or met need to the status its matched units give
+    (a met need asked for more is partly met again). The category cannot change while units
+    are matched to the need: they are of the old category.
+    """
     unknown = set(values) - set(NEED_FIELDS)
     if unknown:
         raise DomainError(_("Unknown need fields: %s") % ", ".join(sorted(unknown)))
@@ -398,12 +403,28 @@ def need_update(*, need: Need, actor=None, accepted_standards=None, **values) ->
         locked = Need.objects.select_for_update().get(pk=need.pk)
         if locked.status == Need.Status.CLOSED:
             raise DomainError(_("A closed need cannot be changed."))
+        if values.get("category", locked.category) != locked.category and locked.quantity_matched:
+            raise DomainError(
+                _(
+                    "%(matched)s units of the need's category are already matched to it; its "
+                    "category cannot change. Release the matches or record a new need."
+                )
+                % {"matched": locked.quantity_matched}
+            )
         for name, value in values.items():
             setattr(locked, name, value)
         locked.full_clean()
         locked.save()
         if accepted_standards is not None:
             locked.accepted_standards.set(accepted_standards)
+        if locked.status in (*NEED_OPEN_STATUSES, Need.Status.MET):
+            transition_apply(
+                instance=locked,
+                workflow=NEED_WORKFLOW,
+                target=locked.status_from_figures(),
+                actor=actor,
+                note=_("Quantity corrected to %(quantity)s") % {"quantity": locked.quantity},
+            )
     need.refresh_from_db()
     return need
 
@@ -428,8 +449,10 @@ def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
             )
         )
     if target == Need.Status.OPEN:
+        # Never open by hand what its matched units say is partly met or met.
         current = Need.objects.get(pk=need.pk)
-        target = current.status_from_figures() if current.status == Need.Status.PAUSED else target
+        if current.status in (*NEED_OPEN_STATUSES, Need.Status.MET, Need.Status.PAUSED):
+            target = current.status_from_figures()
 
     def apply(locked: Need) -> None:
         if target == Need.Status.CLOSED:

@@ -461,10 +461,11 @@ def need_progress(need: Need) -> NeedProgress:
             Sum("quantity", filter=Q(line__shipment__status__in=DELIVERED_STATUSES)), 0
         ),
     )
-    # Lines of lots offered against the need, delivered to its city, less what their
-    # reservations for this need already counted.
+    # Lines of lots offered against the need, delivered to its city, less what came onto them
+    # from reservations: those units count for the need they were reserved for (this one, already
+    # counted above, or another need of the city), never twice.
     reserved_on_line = (
-        live.filter(line=OuterRef("pk"))
+        MatchAllocation.objects.filter(line=OuterRef("pk"))
         .values("line")
         .annotate(total=Sum("quantity"))
         .values("total")

@@ -195,15 +195,18 @@ def shipment_allocate(
                     _("Lines can only be changed while the shipment is a draft (it is %s).")
                     % locked_shipment.get_status_display()
                 )
+            # Units reserved for this city's needs may go onto a shipment to this city. Their
+            # matches are locked before the lot (see LOCK_ORDER).
+            reserved_here = list(
+                need_reserved_for_lot_city(
+                    lot_id=lot.pk, city_id=locked_shipment.city_id
+                ).select_for_update(of=("self",))
+            )
             locked_lot = MaterialLot.objects.select_for_update().get(pk=lot.pk)
             if locked_lot.status != MaterialLot.Status.RECEIVED:
                 raise DomainError(_("Only received goods can be allocated; %s is not.") % lot)
             if locked_lot.is_quarantined:
                 raise DomainError(_("%s is quarantined and cannot be allocated.") % lot)
-            # Units reserved for this city's needs may go onto a shipment to this city.
-            reserved_here = list(
-                need_reserved_for_lot_city(lot_id=lot.pk, city_id=locked_shipment.city_id)
-            )
             usable = locked_lot.quantity_available + sum(
                 match.quantity - match.quantity_allocated for match in reserved_here
             )
@@ -376,7 +379,13 @@ def _line_give_back(line: ShipmentLine) -> None:
     allocations = list(
         MatchAllocation.objects.filter(line=line).select_related("match").order_by("match_id")
     )
-    # Matches before the lot, as need_match_release locks them, so the two cannot deadlock.
+    # Needs, then matches, then the lot (see LOCK_ORDER).
+    list(
+        Need.objects.select_for_update()
+        .filter(pk__in={allocation.match.need_id for allocation in allocations})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     matches = {
         match.pk: match
         for match in NeedMatch.objects.select_for_update()
@@ -423,6 +432,10 @@ def receipt_request_transition(
 # --- matching lots to needs and reserving them ------------------------------------------------
 
 NEED_MATCHABLE = (Need.Status.OPEN, Need.Status.PARTLY_MET)
+# Every door that locks several of these rows locks them in this order (skipping those it does
+# not touch), so two of them working on the same lot or need wait for each other instead of
+# deadlocking: shipment, line, needs (by id), matches (by id), lot.
+LOCK_ORDER = ("shipment", "line", "need", "match", "lot")
 
 
 def _reservations_consume(
@@ -592,10 +605,11 @@ def need_match_release(
     """Give a confirmed match's reservation back to the lot (what went onto a shipment stays
     there). The need moves back towards open unless ``status_sync`` is off (it is closing)."""
     with transaction.atomic():
+        # The need before its match (see LOCK_ORDER): closing a need locks it, then releases.
+        need = Need.objects.select_for_update().get(pk=match.need_id)
         locked = NeedMatch.objects.select_for_update().get(pk=match.pk)
         if locked.status == NeedMatch.Status.RELEASED:
             return locked
-        need = Need.objects.select_for_update().get(pk=locked.need_id)
         MaterialLot.objects.select_for_update().filter(pk=locked.lot_id).update(
             quantity_reserved=F("quantity_reserved") - (locked.quantity - locked.quantity_allocated)
         )
