@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from partners.api.authentication import token_carrier_id
 from sfiec.api.permissions import ActionPermission, may
 from sfiec.api.serializers import values_columns
 from shipments import selectors, services
@@ -11,6 +12,7 @@ from shipments.api.authentication import (
     StaffReads,
     TrackingTokenAuthentication,
     TrackingTokenForShipment,
+    carrier_move_check,
 )
 from shipments.api.documents import ShipmentDocumentsMixin
 from shipments.api.serializers import (
@@ -124,6 +126,8 @@ class ShipmentViewSet(
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if token_carrier_id(request) is not None:
+            carrier_move_check(data["status"])
         services.shipment_transition(
             shipment=shipment,
             target=data["status"],
