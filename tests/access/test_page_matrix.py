@@ -366,7 +366,7 @@ PAGES: dict[str, Page] = {
     ),
     "shipments:line-add": Page(
         action("shipment.allocate"),
-        get=None,
+        get=302,  # a reload of a refused form goes back to the shipment page
         post=302,
         args=_ref("draft"),
         body=lambda w: {"lot": w.free_lot.pk, "quantity": 1000},
@@ -381,7 +381,7 @@ PAGES: dict[str, Page] = {
     ),
     "shipments:move": Page(
         action("shipment.transition"),
-        get=None,
+        get=302,  # a reload of a refused form goes back to the shipment page
         post=302,
         args=_ref("draft"),
         body=lambda w: {"target": "cancelled", "note": "The hospital was supplied locally."},
