@@ -20,9 +20,18 @@ from sfiec.outbox import outbox_enqueue
 from sfiec.roles import Role, user_roles
 from standards.models import EquivalenceGroup, Standard
 
+from .bulk import (
+    NewCheck,
+    Stale,
+    checks_insert,
+    checks_plan,
+    checks_retire,
+    findings_data,
+    stale_checks,
+)
 from .catalogue import load_ruleset_file, ruleset_files, shipped_catalogue
 from .engine import Evaluation, LotFacts, RuleBook, validate_rules
-from .facts import check_fingerprint, lot_facts, lots_for_checks
+from .facts import lot_facts, lot_facts_many, lots_for_checks
 from .models import ComplianceCheck, RuleSet
 from .selectors import rule_set_active  # noqa: F401  (a read; services and callers use it)
 
@@ -32,7 +41,7 @@ MIN_OVERRIDE_REASON = 20
 # Findings an override accepts; an override carries over while these stay the same.
 OVERRIDDEN_SEVERITIES = ("fail", "warn")
 # Stale checks re-run per batch after a rule-set edit.
-RECHECK_BATCH = 2000
+RECHECK_BATCH = 5000
 
 _rulebooks: dict[str, RuleBook] = {}
 
@@ -190,8 +199,6 @@ def lots_check_for_destination(
 def checks_run(*, items: Iterable[tuple[int, str, dt.date, dt.date]]) -> list[ComplianceCheck]:
     """``lots_check_for_destination`` for many (lot id, country, export date, arrival date)
     at once, each with its own destination and dates, in the same fixed number of queries.
-
-    The re-check after a rule-set edit passes thousands of shipments' dates in one call.
     """
     wanted: dict[tuple[int, str], tuple[dt.date, dt.date]] = {}
     for lot_id, country, export, arrival in items:
@@ -199,83 +206,111 @@ def checks_run(*, items: Iterable[tuple[int, str, dt.date, dt.date]]) -> list[Co
     if not wanted:
         return []
     rule_set = rule_set_active()
-    book = rulebook_for(rule_set)
-    lots = {lot.pk: lot for lot in lots_for_checks({lot_id for lot_id, _c in wanted})}
-    facts = {pk: lot_facts(lot) for pk, lot in lots.items()}
-    groups: dict[tuple[str, dt.date, dt.date], list[int]] = {}
-    for (lot_id, country), (export, arrival) in wanted.items():
-        if lot_id in lots:
-            groups.setdefault((country, export, arrival), []).append(lot_id)
-    planned = []
-    for (country, export, arrival), ids in groups.items():
-        evaluations = book.evaluate_many(
-            [facts[pk] for pk in ids], country=country, export_date=export, arrival_date=arrival
-        )
-        for pk, evaluation in zip(ids, evaluations, strict=True):
-            fingerprint = check_fingerprint(
-                facts[pk], country=country, export=export, arrival=arrival, version=rule_set.version
-            )
-            planned.append((lots[pk], country, export, arrival, evaluation, fingerprint))
+    facts = lot_facts_many({lot_id for lot_id, _c in wanted})
+    planned = checks_plan(rulebook_for(rule_set), rule_set.version, facts, wanted)
     with transaction.atomic():
         current = {
             (check.lot_id, check.country): check
             for check in ComplianceCheck.objects.select_for_update().filter(
-                lot_id__in=list(lots),
+                lot_id__in=list(facts),
                 country__in={country for _pk, country in wanted},
                 is_current=True,
             )
         }
         keep, replace, new_checks = [], [], []
-        for lot, country, export, arrival, evaluation, fingerprint in planned:
-            existing = current.get((lot.pk, country))
-            if existing and existing.input_fingerprint == fingerprint and not existing.is_stale:
+        now = timezone.now()
+        for item in planned:
+            existing = current.get((item.lot_id, item.country))
+            if (
+                existing
+                and existing.input_fingerprint == item.fingerprint
+                and not existing.is_stale
+            ):
                 keep.append(existing)
                 continue
-            check = _new_check(lot, country, rule_set, evaluation, fingerprint, export, arrival)
+            override = {}
             if existing:
                 replace.append(existing.pk)
                 if existing.is_overridden:
-                    _override_follow(existing, check)
-            new_checks.append(check)
+                    old = {name: getattr(existing, name) for name in _OVERRIDE_FIELDS}
+                    override = _override_follow(old, item.evaluation)
+            new_checks.append(
+                ComplianceCheck(
+                    lot_id=item.lot_id,
+                    country=item.country,
+                    rule_set=rule_set,
+                    result=item.evaluation.result,
+                    findings=findings_data(item.evaluation),
+                    export_date=item.export,
+                    arrival_date=item.arrival,
+                    input_fingerprint=item.fingerprint,
+                    evaluated_at=now,
+                    **override,
+                )
+            )
         ComplianceCheck.objects.filter(pk__in=replace).update(is_current=False)
         created = ComplianceCheck.objects.bulk_create(new_checks)
     return keep + created
 
 
-def checks_recheck_stale(*, batch: int = RECHECK_BATCH) -> int:
+def checks_recheck_stale(*, batch: int | None = None) -> int:
     """Re-run every stale current check, each on its own destination and dates; returns how many.
 
-    Batches of ``batch`` checks walk the stale checks in id order (one indexed read each), so
-    memory stays bounded whatever the number of lots.
+    What a rule-set edit queues (``rule_set_revise``), for every lot at once. Batches of
+    ``batch`` checks walk the stale checks in id order (one indexed read each), so memory
+    stays bounded whatever the number of lots; each batch reads its lots' facts as plain
+    values, evaluates them, then in one transaction makes the checks it replaces not current
+    and inserts the new ones in one statement (``bulk.checks_insert``). The stored checks are
+    those ``checks_run`` stores for the same lots, countries and dates, overrides included.
     """
-    stale = ComplianceCheck.objects.filter(is_current=True, is_stale=True).order_by("pk")
+    batch = batch or RECHECK_BATCH
     done, after = 0, 0
     while True:
-        rows = list(
-            stale.filter(pk__gt=after).values_list(
-                "pk", "lot_id", "country", "export_date", "arrival_date"
-            )[:batch]
-        )
-        if not rows:
+        stale, facts = stale_checks(after=after, limit=batch)
+        if not stale:
             return done
-        after = rows[-1][0]
-        done += len(checks_run(items=[row[1:] for row in rows]))
+        after = stale[-1].pk
+        done += _recheck_batch(stale, facts)
 
 
-def _new_check(
-    lot, country, rule_set, evaluation: Evaluation, fingerprint, export, arrival
-) -> ComplianceCheck:
-    return ComplianceCheck(
-        lot=lot,
-        country=country,
-        rule_set=rule_set,
-        result=evaluation.result,
-        findings=evaluation.as_dict()["findings"],
-        export_date=export,
-        arrival_date=arrival,
-        input_fingerprint=fingerprint,
-        evaluated_at=timezone.now(),
-    )
+def _recheck_batch(stale: list[Stale], facts: dict[int, LotFacts]) -> int:
+    """Replace a batch of stale checks by new ones under the active rule set."""
+    rule_set = rule_set_active()
+    replaced = {(check.lot_id, check.country): check.pk for check in stale}
+    wanted = {(check.lot_id, check.country): (check.export, check.arrival) for check in stale}
+    planned = checks_plan(rulebook_for(rule_set), rule_set.version, facts, wanted)
+    with transaction.atomic():
+        overridden = {}
+        if any(check.overridden for check in stale):
+            overridden = {
+                old["id"]: old
+                for old in ComplianceCheck.objects.select_for_update()
+                .filter(
+                    pk__in=[check.pk for check in stale if check.overridden],
+                    overridden_by__isnull=False,
+                )
+                .values(*_OVERRIDE_FIELDS)
+            }
+        still = checks_retire([check.pk for check in stale])
+        new_checks = []
+        for item in planned:
+            pk = replaced[(item.lot_id, item.country)]
+            if pk in still:
+                old = overridden.get(pk)
+                override = _override_follow(old, item.evaluation) if old else {}
+                new_checks.append(NewCheck(item, override))
+        return checks_insert(new_checks, rule_set=rule_set, now=timezone.now())
+
+
+# What ``_override_follow`` reads of the check being replaced.
+_OVERRIDE_FIELDS = (
+    "id",
+    "findings",
+    "overridden_by_id",
+    "overridden_at",
+    "override_reason",
+    "override_carried_from_id",
+)
 
 
 def _problems(findings) -> frozenset[tuple[str, str]]:
@@ -288,23 +323,32 @@ def _problems(findings) -> frozenset[tuple[str, str]]:
     )
 
 
-def _override_follow(old: ComplianceCheck, new: ComplianceCheck) -> None:
-    """Carry ``old``'s override to ``new`` if it finds the same problems; else record the lapse."""
-    if new.result == ComplianceCheck.Result.PASS:
-        return
-    before, after = _problems(old.findings), _problems(new.findings)
+def _override_follow(old: dict, evaluation: Evaluation) -> dict:
+    """The override fields of the check replacing ``old``, an overridden check (its
+    ``_OVERRIDE_FIELDS``): the override carries over if the new check finds the same
+    problems; otherwise it lapses and the new check says why. A passing check has none."""
+    if evaluation.result == ComplianceCheck.Result.PASS:
+        return {}
+    before = _problems(old["findings"])
+    after = frozenset(
+        (f.rule, f.severity) for f in evaluation.findings if f.severity in OVERRIDDEN_SEVERITIES
+    )
     if before == after:
-        new.overridden_by_id = old.overridden_by_id
-        new.overridden_at = old.overridden_at
-        new.override_reason = old.override_reason
-        new.override_carried_from_id = old.override_carried_from_id or old.pk
-        return
+        return {
+            "overridden_by_id": old["overridden_by_id"],
+            "overridden_at": old["overridden_at"],
+            "override_reason": old["override_reason"],
+            "override_carried_from_id": old["override_carried_from_id"] or old["id"],
+        }
     added = sorted(rule for rule, _severity in after - before)
-    new.override_lapsed = _(
-        "The override of %(date)s no longer applies: the check now also finds %(rules)s."
-    ) % {
-        "date": f"{old.overridden_at:%Y-%m-%d}",
-        "rules": ", ".join(added) or _("a different result"),
+    return {
+        "override_lapsed": _(
+            "The override of %(date)s no longer applies: the check now also finds %(rules)s."
+        )
+        % {
+            "date": f"{old['overridden_at']:%Y-%m-%d}",
+            "rules": ", ".join(added) or _("a different result"),
+        }
     }
 
 
