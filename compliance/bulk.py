@@ -3,9 +3,14 @@ and for the re-check of every lot after a rule-set edit.
 
 ``stale_checks`` reads a batch of stale checks with their lots' facts; ``checks_plan``
 evaluates (lot, country) pairs, each on its own dates, grouped so that the engine selects
-the rules once per destination and dates; ``checks_retire`` makes the replaced checks not
-current and ``checks_insert`` writes the new ones, one statement each per batch (``COPY`` on
-PostgreSQL, ``bulk_create`` elsewhere), each finding serialised once.
+the rules once per destination and dates; ``checks_replace`` makes the replaced checks not
+current and inserts the new ones, one statement each per batch (``COPY`` on PostgreSQL,
+``bulk_create`` elsewhere), each finding serialised once.
+
+On PostgreSQL ``checks_replace`` runs those two statements in a helper thread, on the
+caller's connection and in its transaction, and returns at once: the caller evaluates the
+next batch while the database stores this one (the engine and the database each keep a core
+busy), then waits before it commits.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import threading
+from collections.abc import Callable
 from typing import NamedTuple
 
 from django.db import connection
@@ -89,26 +96,76 @@ def stale_checks(*, after: int, limit: int) -> tuple[list[Stale], dict[int, LotF
     return stale, facts
 
 
-def checks_retire(pks: list[int]) -> set[int]:
-    """Make these checks not current if they still are current and stale; returns the ids it
-    made not current (another process may have re-checked a lot since it was read). Locks
-    them until the transaction ends; call it in the one that inserts their replacements."""
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(ComplianceCheck._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET is_current = false"
-                " WHERE id = ANY(%s) AND is_current AND is_stale RETURNING id",
-                [pks],
-            )
-            return {pk for (pk,) in cursor.fetchall()}
-    still = set(
-        ComplianceCheck.objects.select_for_update()
-        .filter(pk__in=pks, is_current=True, is_stale=True)
-        .values_list("pk", flat=True)
-    )
-    ComplianceCheck.objects.filter(pk__in=still).update(is_current=False)
-    return still
+_RETIRE = (
+    "UPDATE {table} SET is_current = false"
+    " WHERE id = ANY(%s) AND is_current AND is_stale RETURNING id"
+)
+
+
+def checks_replace(
+    replacing: list[tuple[int, NewCheck]],
+    *,
+    rule_set: RuleSet,
+    now: dt.datetime,
+    lines: list[bytes] | None = None,
+) -> Callable[[], int]:
+    """Replace stale checks by new ones: each (id of the stale check, its replacement).
+
+    A stale check that is no longer current and stale (another process re-checked its lot
+    since it was read) keeps its replacement out. Call it in a transaction, then call what it
+    returns before the transaction ends: it waits for the work and returns how many checks it
+    stored. ``lines`` are the new checks' ``copy_lines`` without their overrides, if the
+    caller made them already (PostgreSQL).
+    """
+    if not replacing:
+        return lambda: 0
+    if connection.vendor != "postgresql":
+        still = set(
+            ComplianceCheck.objects.select_for_update()
+            .filter(pk__in=[pk for pk, _check in replacing], is_current=True, is_stale=True)
+            .values_list("pk", flat=True)
+        )
+        ComplianceCheck.objects.filter(pk__in=still).update(is_current=False)
+        kept = [check for pk, check in replacing if pk in still]
+        ComplianceCheck.objects.bulk_create(
+            [_instance(check, rule_set, now) for check in kept], batch_size=500
+        )
+        return lambda: len(kept)
+    if lines is None:
+        lines = copy_lines([check for _pk, check in replacing], rule_set, now)
+    lines = [
+        copy_lines([check], rule_set, now)[0] if check.override else line
+        for (_pk, check), line in zip(replacing, lines, strict=True)
+    ]
+    connection.ensure_connection()
+    raw = connection.connection  # the helper thread bypasses Django's per-thread connections
+    table = connection.ops.quote_name(ComplianceCheck._meta.db_table)
+    copy_sql = _copy_sql()
+    outcome: list = []
+
+    def write() -> None:
+        try:
+            with raw.cursor() as cursor:
+                cursor.execute(_RETIRE.format(table=table), [[pk for pk, _c in replacing]])
+                still = {pk for (pk,) in cursor.fetchall()}
+                kept = [
+                    line for (pk, _c), line in zip(replacing, lines, strict=True) if pk in still
+                ]
+                _copy(cursor, copy_sql, b"".join(kept))
+            outcome.append(len(kept))
+        except BaseException as error:  # raised again in the caller's thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=write, name="checks-replace", daemon=True)
+    thread.start()
+
+    def wait() -> int:
+        thread.join()
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
+
+    return wait
 
 
 def checks_plan(
@@ -144,23 +201,6 @@ def checks_plan(
 def findings_data(evaluation: Evaluation) -> list[dict]:
     """The findings as stored in ``ComplianceCheck.findings``."""
     return [finding.as_dict() for finding in evaluation.findings]
-
-
-def checks_insert(checks: list[NewCheck], *, rule_set: RuleSet, now: dt.datetime) -> int:
-    """Insert new current checks under ``rule_set``, evaluated at ``now``; returns how many.
-
-    The caller has made the checks they replace not current, in the same transaction.
-    Nothing is returned of the rows: the re-check needs only the count.
-    """
-    if not checks:
-        return 0
-    if connection.vendor == "postgresql":
-        copy_send(copy_lines(checks, rule_set, now))
-    else:
-        ComplianceCheck.objects.bulk_create(
-            [_instance(check, rule_set, now) for check in checks], batch_size=500
-        )
-    return len(checks)
 
 
 def _instance(check: NewCheck, rule_set: RuleSet, now: dt.datetime) -> ComplianceCheck:
@@ -201,6 +241,7 @@ _COPY_FIELDS = (
 # COPY's text format: a backslash starts an escape; tabs and line ends separate values.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NULL = "\\N"
+_TAB = "\t"
 
 
 def _copy_text(value) -> str:
@@ -211,36 +252,51 @@ def _copy_text(value) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
-def copy_lines(checks: list[NewCheck], rule_set: RuleSet, now: dt.datetime) -> list[str]:
-    """The new checks as lines of ``COPY``'s text format, one per check, in order."""
+# The engine memoises findings, so most are the same objects lot after lot: each is
+# serialised once, as UTF-8 JSON escaped for COPY, and kept while the engine may hand it out
+# again. Keyed by id(): the value holds the finding, so no other object takes its id
+# meanwhile. Bounded: cleared when full.
+_finding_bytes: dict[int, tuple[Finding, bytes]] = {}
+_FINDING_BYTES_LIMIT = 20_000
+
+
+def _finding_copy_bytes(finding: Finding) -> bytes:
+    cached = _finding_bytes.get(id(finding))
+    if cached is None:
+        if len(_finding_bytes) >= _FINDING_BYTES_LIMIT:
+            _finding_bytes.clear()
+        # json.dumps escapes control characters; COPY needs backslashes doubled.
+        text = json.dumps(finding.as_dict(), ensure_ascii=False).replace("\\", "\\\\")
+        cached = _finding_bytes[id(finding)] = (finding, text.encode())
+    return cached[1]
+
+
+def copy_lines(checks: list[NewCheck], rule_set: RuleSet, now: dt.datetime) -> list[bytes]:
+    """The new checks as lines of ``COPY``'s text format (UTF-8), one per check, in order."""
     head = f"\t{rule_set.pk}\t"
-    tail_no_override = f"\tt\tf\t{now.isoformat()}\t\\N\t\\N\t\t\\N\t\n"
-    # The engine memoises findings, so most are the same objects lot after lot: each is
-    # serialised once, keyed by id() (the value holds the finding, so no other object can
-    # take its id meanwhile).
-    texts: dict[int, tuple[Finding, str]] = {}
+    evaluated = now.isoformat()
+    tail_no_override = f"\tt\tf\t{evaluated}\t\\N\t\\N\t\t\\N\t\n".encode()
     lines = []
+    append = lines.append
     for planned, override in checks:
         evaluation = planned.evaluation
-        parts = []
-        for finding in evaluation.findings:
-            cached = texts.get(id(finding))
-            if cached is None:
-                # json.dumps escapes control characters; COPY needs backslashes doubled.
-                text = json.dumps(finding.as_dict(), ensure_ascii=False).replace("\\", "\\\\")
-                cached = texts[id(finding)] = (finding, text)
-            parts.append(cached[1])
         tail = tail_no_override
         if override:
             values = [
                 override.get(name, "" if name in _TEXT_OVERRIDES else None)
                 for name in _OVERRIDE_COLUMNS
             ]
-            tail = f"\tt\tf\t{now.isoformat()}\t" + "\t".join(map(_copy_text, values)) + "\n"
-        lines.append(
-            f"{planned.lot_id}\t{_copy_text(planned.country)}{head}{evaluation.result}\t"
-            f"[{', '.join(parts)}]\t{planned.export}\t{planned.arrival}\t{planned.fingerprint}"
-            f"{tail}"
+            tail = f"\tt\tf\t{evaluated}\t{_TAB.join(map(_copy_text, values))}\n".encode()
+        append(
+            b"".join(
+                (
+                    f"{planned.lot_id}\t{_copy_text(planned.country)}{head}"
+                    f"{evaluation.result}\t[".encode(),
+                    b", ".join(map(_finding_copy_bytes, evaluation.findings)),
+                    f"]\t{planned.export}\t{planned.arrival}\t{planned.fingerprint}".encode(),
+                    tail,
+                )
+            )
         )
     return lines
 
@@ -256,17 +312,18 @@ _OVERRIDE_COLUMNS = (
 _TEXT_OVERRIDES = ("override_reason", "override_lapsed")
 
 
-def copy_send(lines: list[str]) -> None:
-    """``COPY`` these lines (``copy_lines``) into the checks table."""
+def _copy_sql() -> str:
     meta = ComplianceCheck._meta
     quote = connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(name).column) for name in _COPY_FIELDS)
-    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
-    buffer = io.StringIO("".join(lines))
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        if hasattr(raw, "copy_expert"):  # psycopg2
-            raw.copy_expert(sql, buffer)
-        else:  # psycopg 3
-            with raw.copy(sql) as copy:
-                copy.write(buffer.getvalue())
+    return f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+
+
+def _copy(cursor, sql: str, data: bytes) -> None:
+    """``COPY … FROM STDIN`` of ``data`` on a driver cursor, sent in one piece: a helper
+    thread then holds the interpreter lock once, not once per 8 kB."""
+    if hasattr(cursor, "copy_expert"):  # psycopg2
+        cursor.copy_expert(sql, io.BytesIO(data), size=max(len(data), 8192))
+    else:  # psycopg 3
+        with cursor.copy(sql) as copy:
+            copy.write(data)

@@ -5,11 +5,12 @@ country (``is_current``), so every old check keeps the rule set version it was m
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,10 +23,11 @@ from standards.models import EquivalenceGroup, Standard
 
 from .bulk import (
     NewCheck,
+    Planned,
     Stale,
-    checks_insert,
     checks_plan,
-    checks_retire,
+    checks_replace,
+    copy_lines,
     findings_data,
     stale_checks,
 )
@@ -258,48 +260,73 @@ def checks_recheck_stale(*, batch: int | None = None) -> int:
 
     What a rule-set edit queues (``rule_set_revise``), for every lot at once. Batches of
     ``batch`` checks walk the stale checks in id order (one indexed read each), so memory
-    stays bounded whatever the number of lots; each batch reads its lots' facts as plain
-    values, evaluates them, then in one transaction makes the checks it replaces not current
-    and inserts the new ones in one statement (``bulk.checks_insert``). The stored checks are
-    those ``checks_run`` stores for the same lots, countries and dates, overrides included.
+    stays bounded whatever the number of lots. Each batch is evaluated, then stored in its
+    own transaction: its old checks made not current and the new ones inserted, one
+    statement each (``bulk.checks_replace``); on PostgreSQL the next batch is evaluated while
+    the database stores this one. The stored checks are those ``checks_run`` stores for the
+    same lots, countries and dates, overrides included.
     """
     batch = batch or RECHECK_BATCH
-    done, after = 0, 0
-    while True:
-        stale, facts = stale_checks(after=after, limit=batch)
-        if not stale:
-            return done
-        after = stale[-1].pk
-        done += _recheck_batch(stale, facts)
+    done = 0
+    stale, facts = stale_checks(after=0, limit=batch)
+    ready = _recheck_prepare(stale, facts, rule_set_active()) if stale else None
+    while ready is not None:
+        stale, facts = stale_checks(after=ready.stale[-1].pk, limit=batch)
+        rule_set = rule_set_active() if stale else None
+        with transaction.atomic():
+            wait = _recheck_store(ready)
+            try:
+                # No database work here: the connection is storing the previous batch.
+                ready = _recheck_prepare(stale, facts, rule_set) if stale else None
+            finally:
+                done += wait()
+    return done
 
 
-def _recheck_batch(stale: list[Stale], facts: dict[int, LotFacts]) -> int:
-    """Replace a batch of stale checks by new ones under the active rule set."""
-    rule_set = rule_set_active()
-    replaced = {(check.lot_id, check.country): check.pk for check in stale}
+class _Batch(NamedTuple):
+    """A batch of stale checks, evaluated under ``rule_set`` at ``now``."""
+
+    rule_set: RuleSet
+    stale: list[Stale]
+    planned: list[Planned]
+    now: dt.datetime
+    lines: list[bytes] | None  # the new checks as COPY lines, overrides aside (PostgreSQL)
+
+
+def _recheck_prepare(stale: list[Stale], facts: dict[int, LotFacts], rule_set: RuleSet) -> _Batch:
+    """Evaluate a batch of stale checks under ``rule_set``, without a query."""
+    book = rulebook_for(rule_set)
     wanted = {(check.lot_id, check.country): (check.export, check.arrival) for check in stale}
-    planned = checks_plan(rulebook_for(rule_set), rule_set.version, facts, wanted)
-    with transaction.atomic():
-        overridden = {}
-        if any(check.overridden for check in stale):
-            overridden = {
-                old["id"]: old
-                for old in ComplianceCheck.objects.select_for_update()
-                .filter(
-                    pk__in=[check.pk for check in stale if check.overridden],
-                    overridden_by__isnull=False,
-                )
-                .values(*_OVERRIDE_FIELDS)
-            }
-        still = checks_retire([check.pk for check in stale])
-        new_checks = []
-        for item in planned:
-            pk = replaced[(item.lot_id, item.country)]
-            if pk in still:
-                old = overridden.get(pk)
-                override = _override_follow(old, item.evaluation) if old else {}
-                new_checks.append(NewCheck(item, override))
-        return checks_insert(new_checks, rule_set=rule_set, now=timezone.now())
+    planned = checks_plan(book, rule_set.version, facts, wanted)
+    now = timezone.now()
+    lines = None
+    if connection.vendor == "postgresql":
+        lines = copy_lines([NewCheck(item, {}) for item in planned], rule_set, now)
+    return _Batch(rule_set, stale, planned, now, lines)
+
+
+def _recheck_store(ready: _Batch) -> Callable[[], int]:
+    """Start storing an evaluated batch in the current transaction (``checks_replace``)."""
+    replaced = {(check.lot_id, check.country): check.pk for check in ready.stale}
+    overridden = {}
+    if any(check.overridden for check in ready.stale):
+        overridden = {
+            old["id"]: old
+            for old in ComplianceCheck.objects.select_for_update()
+            .filter(
+                pk__in=[check.pk for check in ready.stale if check.overridden],
+                overridden_by__isnull=False,
+            )
+            .values(*_OVERRIDE_FIELDS)
+        }
+    replacing = []
+    for item in ready.planned:
+        pk = replaced[(item.lot_id, item.country)]
+        old = overridden.get(pk)
+        replacing.append(
+            (pk, NewCheck(item, _override_follow(old, item.evaluation) if old else {}))
+        )
+    return checks_replace(replacing, rule_set=ready.rule_set, now=ready.now, lines=ready.lines)
 
 
 # What ``_override_follow`` reads of the check being replaced.

@@ -53,6 +53,7 @@ class RuleBook:
         self._rules = rules
         self._order = {rule.id: index for index, rule in enumerate(rules)}
         self._plans: dict[tuple, dict[str, tuple[Check, ...]]] = {}
+        self._destinations: dict[tuple, Destination] = {}
         self._bounds = {side: _boundaries(rules, side) for side in (SIDE_EXPORT, SIDE_DESTINATION)}
 
     @classmethod
@@ -108,7 +109,18 @@ class RuleBook:
         The rules that apply are selected and compiled once per call; each lot then runs
         only its category's checks.
         """
-        env = self._destination(country, export_date, arrival_date, min_shelf_life_days)
+        # Validated once per distinct arguments (their types too: True == 1, for one).
+        args = (country, export_date, arrival_date, min_shelf_life_days)
+        key = (*args, *map(type, args))
+        try:
+            env = self._destinations.get(key)
+        except TypeError:  # unhashable: the validation below says what is wrong
+            env = None
+        if env is None:
+            env = self._destination(*args)
+            if len(self._destinations) >= _PLAN_CACHE_SIZE * 16:
+                self._destinations.clear()
+            self._destinations[key] = env
         plan = self._plan(env)
         results = []
         append = results.append

@@ -245,7 +245,7 @@ class MemoCheck(Check):
 class RouteCheck(MemoCheck):
     """export_requirement / destination_accepts: the lot must qualify through one route."""
 
-    __slots__ = ("open_routes", "closed_routes")
+    __slots__ = ("open_routes", "closed_routes", "explained")
 
     def __init__(self, rule, open_routes, closed_routes):
         kinds = frozenset().union(
@@ -255,6 +255,9 @@ class RouteCheck(MemoCheck):
         # Routes that give the mildest outcome are tried first.
         self.open_routes = tuple(sorted(open_routes, key=lambda route: RANK[route.severity]))
         self.closed_routes = tuple(closed_routes)
+        # Why no route admits a lot does not depend on the dates: a rule whose message
+        # quotes them (memoised per pair of dates) explains each kind of lot once.
+        self.explained: dict = {}
 
     def compute(self, facts: LotFacts, env: Destination) -> Finding | None:
         for route in self.open_routes:
@@ -270,7 +273,13 @@ class RouteCheck(MemoCheck):
                     self.values(facts, env, window),
                     source=route.source,
                 )
-        english, chinese = self.explain(facts, env.catalogue)
+        key = (facts.standard, facts.attachments & self.kinds, facts.manufacturer_whitelisted)
+        texts = self.explained.get(key)
+        if texts is None:
+            if len(self.explained) >= _MEMO_LIMIT:
+                self.explained.clear()
+            texts = self.explained[key] = self.explain(facts, env.catalogue)
+        english, chinese = texts
         return self.emit(facts, env, routes=english, routes_zh=chinese)
 
     def explain(self, facts: LotFacts, catalogue: Catalogue) -> tuple[str, str]:
