@@ -137,10 +137,10 @@ def checks_replace(
         copy_lines([check], rule_set, now)[0] if check.override else line
         for (_pk, check), line in zip(replacing, lines, strict=True)
     ]
-    connection.ensure_connection()
-    raw = connection.connection  # the helper thread bypasses Django's per-thread connections
     table = connection.ops.quote_name(ComplianceCheck._meta.db_table)
     copy_sql = _copy_sql()
+    foreign_keys = _deferred_foreign_keys()
+    raw = connection.connection  # the helper thread bypasses Django's per-thread connections
     outcome: list = []
 
     def write() -> None:
@@ -152,6 +152,11 @@ def checks_replace(
                     line for (pk, _c), line in zip(replacing, lines, strict=True) if pk in still
                 ]
                 _copy(cursor, copy_sql, b"".join(kept))
+                if foreign_keys:
+                    # Check the new rows' foreign keys now, in this thread, rather than all
+                    # at the commit, which the caller's thread waits for.
+                    cursor.execute(f"SET CONSTRAINTS {foreign_keys} IMMEDIATE")
+                    cursor.execute(f"SET CONSTRAINTS {foreign_keys} DEFERRED")
             outcome.append(len(kept))
         except BaseException as error:  # raised again in the caller's thread
             outcome.append(error)
@@ -252,23 +257,26 @@ def _copy_text(value) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
-# The engine memoises findings, so most are the same objects lot after lot: each is
-# serialised once, as UTF-8 JSON escaped for COPY, and kept while the engine may hand it out
-# again. Keyed by id(): the value holds the finding, so no other object takes its id
-# meanwhile. Bounded: cleared when full.
-_finding_bytes: dict[int, tuple[Finding, bytes]] = {}
-_FINDING_BYTES_LIMIT = 20_000
+# Lots share most of their findings (the engine memoises them): each distinct finding is
+# serialised once, as UTF-8 JSON escaped for COPY. Bounded: cleared when full.
+_finding_bytes: dict[Finding, bytes] = {}
+_FINDING_BYTES_LIMIT = 10_000
 
 
 def _finding_copy_bytes(finding: Finding) -> bytes:
-    cached = _finding_bytes.get(id(finding))
-    if cached is None:
+    text = _finding_bytes.get(finding)
+    if text is None:
         if len(_finding_bytes) >= _FINDING_BYTES_LIMIT:
             _finding_bytes.clear()
         # json.dumps escapes control characters; COPY needs backslashes doubled.
-        text = json.dumps(finding.as_dict(), ensure_ascii=False).replace("\\", "\\\\")
-        cached = _finding_bytes[id(finding)] = (finding, text.encode())
-    return cached[1]
+        dumped = json.dumps(finding.as_dict(), ensure_ascii=False).replace("\\", "\\\\")
+        text = _finding_bytes[finding] = dumped.encode()
+    return text
+
+
+def copy_cache_clear() -> None:
+    """Forget the serialised findings (the re-check calls it when it is done)."""
+    _finding_bytes.clear()
 
 
 def copy_lines(checks: list[NewCheck], rule_set: RuleSet, now: dt.datetime) -> list[bytes]:
@@ -310,6 +318,17 @@ _OVERRIDE_COLUMNS = (
     "override_lapsed",
 )
 _TEXT_OVERRIDES = ("override_reason", "override_lapsed")
+
+
+def _deferred_foreign_keys() -> str:
+    """The checks table's deferred foreign keys, quoted and comma-separated ('' if none)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass"
+            " AND contype = 'f' AND condeferred ORDER BY conname",
+            [ComplianceCheck._meta.db_table],
+        )
+        return ", ".join(connection.ops.quote_name(name) for (name,) in cursor.fetchall())
 
 
 def _copy_sql() -> str:

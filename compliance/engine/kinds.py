@@ -207,6 +207,9 @@ class Check:
 
 
 _MEMO_LIMIT = 4096
+# A finding that quotes the dates, or the days left, serves the lots of one shipment: plans
+# serve every date in their windows, so these memos keep only the recent ones.
+_DATED_MEMO_LIMIT = 256
 
 
 class MemoCheck(Check):
@@ -215,12 +218,13 @@ class MemoCheck(Check):
     quote them, so it is computed once per distinct combination: lots mostly share these,
     while formatting messages is costly."""
 
-    __slots__ = ("memo", "kinds")
+    __slots__ = ("memo", "kinds", "limit")
 
     def __init__(self, rule: CompiledRule, kinds: frozenset[str] = frozenset()):
         super().__init__(rule)
         self.memo: dict = {}
         self.kinds = kinds
+        self.limit = _DATED_MEMO_LIMIT if rule.dated else _MEMO_LIMIT
 
     def __call__(self, facts: LotFacts, env: Destination) -> Finding | None:
         key = (
@@ -233,7 +237,7 @@ class MemoCheck(Check):
         try:
             return self.memo[key]
         except KeyError:
-            if len(self.memo) >= _MEMO_LIMIT:
+            if len(self.memo) >= self.limit:
                 self.memo.clear()  # plans are cached; keep a long-lived process bounded
             finding = self.memo[key] = self.compute(facts, env)
             return finding
@@ -398,7 +402,7 @@ class ShelfLifeCheck(Check):
         )
         finding = self.memo.get(key)
         if finding is None:
-            if len(self.memo) >= _MEMO_LIMIT:
+            if len(self.memo) >= _DATED_MEMO_LIMIT:
                 self.memo.clear()
             if days_left is None:
                 extra = dict.fromkeys(("expiry_date", "days_left", "days_expired"), "—")
