@@ -128,7 +128,7 @@ def checks_replace(
         ComplianceCheck.objects.filter(pk__in=still).update(is_current=False)
         kept = [check for pk, check in replacing if pk in still]
         ComplianceCheck.objects.bulk_create(
-            [_instance(check, rule_set, now) for check in kept], batch_size=500
+            [check_instance(check, rule_set, now) for check in kept], batch_size=500
         )
         return lambda: len(kept)
     if lines is None:
@@ -140,6 +140,7 @@ def checks_replace(
     table = connection.ops.quote_name(ComplianceCheck._meta.db_table)
     copy_sql = _copy_sql()
     foreign_keys = _deferred_foreign_keys()
+    connection.ensure_connection()
     raw = connection.connection  # the helper thread bypasses Django's per-thread connections
     outcome: list = []
 
@@ -208,7 +209,8 @@ def findings_data(evaluation: Evaluation) -> list[dict]:
     return [finding.as_dict() for finding in evaluation.findings]
 
 
-def _instance(check: NewCheck, rule_set: RuleSet, now: dt.datetime) -> ComplianceCheck:
+def check_instance(check: NewCheck, rule_set: RuleSet, now: dt.datetime) -> ComplianceCheck:
+    """The new check as an unsaved model instance."""
     planned = check.planned
     return ComplianceCheck(
         lot_id=planned.lot_id,

@@ -9,7 +9,6 @@ same rows: results, findings, dates, fingerprints, overrides carried or lapsed.
 import datetime as dt
 import hashlib
 import json
-import json as jsonlib
 
 import pytest
 from django.db import transaction
@@ -22,6 +21,7 @@ from compliance.models import ComplianceCheck, RuleSet
 from donations.models import Attachment
 from standards.models import Standard
 from tests import factories
+from tests.compliance.test_checks import _edited
 from tests.services import require_postgres
 
 KN95 = "CN_GB2626_KN95"
@@ -85,14 +85,6 @@ def _snapshot():
         {name: getattr(check, name) for name in FIELDS}
         for check in ComplianceCheck.objects.order_by("lot_id", "country", "is_current", "pk")
     ]
-
-
-def _edited(rules):
-    edited = [dict(rule) for rule in rules]
-    for rule in edited:
-        if rule["id"] == "EU-RESPIRATOR":
-            rule["severity"] = "warn"
-    return edited
 
 
 def _recheck_both_ways(client, compliance_officer, capture, monkeypatch):
@@ -225,7 +217,7 @@ def test_the_fingerprint_is_the_digest_of_the_sorted_json_of_the_inputs(facts):
         "dates": ["2026-12-01", "2026-12-08"],
         "version": "2020.2-r2",
     }
-    expected = hashlib.sha256(jsonlib.dumps(payload, sort_keys=True).encode()).hexdigest()
+    expected = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
     assert (
         check_fingerprint(
             facts,
