@@ -55,6 +55,7 @@ format: install
 
 messages: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --ignore=$(VENV) --ignore=staticfiles
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -d djangojs -l zh_Hans --ignore=$(VENV) --ignore=staticfiles --ignore=static/vendor
 	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=$(VENV)
 
 clean:

@@ -1,6 +1,6 @@
 """In-process phases of `make bench` (bench/run.py runs each in its own interpreter).
 
-    python -m bench.phases prepare|compliance|pdf|outbox
+    python -m bench.phases prepare|compliance|pdf|outbox|static
 
 Each prints one JSON line last. Settings come from the environment (bench.settings).
 """
@@ -274,18 +274,71 @@ def _backend_cpu():
 
 
 def pdf() -> dict:
-    try:
-        from shipments import documents  # noqa: F401
-    except ImportError:
-        return {"skipped": "shipments/documents.py is not on this branch: no packing list to time"}
-    try:
-        from bench.packing_list import measure
-    except ImportError:
-        return {
-            "skipped": "shipments/documents.py exists, but bench/packing_list.py (the timing of "
-            "its packing list) is not written yet"
+    """Packing lists: one of about 100 pages against ten of about 10 (bench/documents.py, synthetic
+    lines in fresh processes), and one real seeded shipment rendered from the database."""
+    from django.db.models import Count
+
+    from bench.documents import measure
+    from shipments.documents import pack_inputs, render_pdf
+    from shipments.models import Shipment
+
+    figures = measure()
+    shipment = (
+        Shipment.objects.annotate(n=Count("lines")).order_by("-n", "pk").first()
+        if Shipment.objects.exists()
+        else None
+    )
+    if shipment is not None:
+        render_pdf("packing_list", pack_inputs(shipment))  # fonts loaded, as in a worker
+        started = time.perf_counter()
+        inputs = pack_inputs(shipment)
+        _pdf, pages = render_pdf("packing_list", inputs)
+        figures["seeded_shipment"] = {
+            "reference": shipment.reference,
+            "lines": len(inputs["lines"]),
+            "pages": pages,
+            "seconds": round(time.perf_counter() - started, 3),
         }
-    return measure()
+    return figures
+
+
+def static() -> dict:
+    """collectstatic into STATIC_ROOT unless it already holds these sources, collected.
+
+    The sources are every file the static finders find (the project's and the installed apps'),
+    hashed by content with the storage settings, so an upgraded package or an edited file
+    collects again and nothing else does.
+    """
+    import hashlib
+    import shutil
+
+    from django.contrib.staticfiles.finders import get_finders
+    from django.core.management import call_command
+
+    digest = hashlib.sha256(repr(settings.STORAGES).encode())
+    digest.update(repr(getattr(settings, "WHITENOISE_SKIP_COMPRESS_EXTENSIONS", None)).encode())
+    files = 0
+    for finder in get_finders():
+        for path, storage in sorted(finder.list([]), key=lambda item: item[0]):
+            digest.update(path.encode())
+            with storage.open(path) as handle:
+                digest.update(hashlib.sha256(handle.read()).digest())
+            files += 1
+    mark = digest.hexdigest()
+    root = Path(settings.STATIC_ROOT)
+    stamp = root / ".bench-sources"
+    started = time.perf_counter()
+    if stamp.exists() and stamp.read_text() == mark and (root / "staticfiles.json").exists():
+        return {"reused": True, "files": files, "seconds": 0.0, "root": str(root)}
+    shutil.rmtree(root, ignore_errors=True)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    stamp.write_text(mark)
+    return {
+        "reused": False,
+        "files": files,
+        "seconds": round(time.perf_counter() - started, 1),
+        "root": str(root),
+    }
 
 
 def outbox() -> dict:
@@ -293,7 +346,7 @@ def outbox() -> dict:
     from sfiec.tasks import __name__ as _  # noqa: F401
 
     task = _probe_task()
-    n = 2000
+    n = 1000
     with transaction.atomic():
         outbox_enqueue(task, 0)
     started = time.perf_counter()
@@ -319,5 +372,11 @@ def _probe_task():
 
 if __name__ == "__main__":
     name = sys.argv[1]
-    result = {"prepare": prepare, "compliance": compliance, "pdf": pdf, "outbox": outbox}[name]()
+    result = {
+        "prepare": prepare,
+        "compliance": compliance,
+        "pdf": pdf,
+        "outbox": outbox,
+        "static": static,
+    }[name]()
     print(json.dumps(result, default=str))

@@ -10,6 +10,7 @@ RECHECK_SECONDS = 10.0
 RECHECK_PEAK_MB = 600  # "bounded memory": the re-check process stays under this resident size
 PDF_SECONDS_PER_PAGE = 0.15
 PDF_LINEARITY = 1.5
+TOTAL_SECONDS = 600  # `make bench` itself, seeding from scratch included
 
 
 def _target(name, value, target, met) -> dict:
@@ -76,41 +77,54 @@ def report(figures: dict) -> dict:
                     growth <= DASHBOARD_GROWTH,
                 )
             )
-    recheck = figures["compliance"]["recheck"]
+    recheck = figures["compliance"].get("recheck") or {}
     targets.append(
         _target(
-            f"re-check of {recheck['rechecked']:,} lots after a rule-set edit (s)",
-            recheck["seconds"],
+            f"re-check of {recheck.get('rechecked', 0):,} lots after a rule-set edit (s)",
+            recheck.get("seconds"),
             f"<= {RECHECK_SECONDS}",
-            recheck["seconds"] <= RECHECK_SECONDS,
+            recheck and recheck["seconds"] <= RECHECK_SECONDS,
         )
     )
     targets.append(
         _target(
             "re-check peak resident memory (MB)",
-            recheck["rss_peak_mb"],
+            recheck.get("rss_peak_mb"),
             f"<= {RECHECK_PEAK_MB}",
-            recheck["rss_peak_mb"] <= RECHECK_PEAK_MB,
+            recheck and recheck["rss_peak_mb"] <= RECHECK_PEAK_MB,
         )
     )
     pdf = figures["pdf"]
-    if "skipped" not in pdf:
-        targets.append(
-            _target(
-                "packing list seconds per page (100 pages)",
-                pdf["seconds_per_page"],
-                f"<= {PDF_SECONDS_PER_PAGE}",
-                pdf["seconds_per_page"] <= PDF_SECONDS_PER_PAGE,
-            )
+    measured = "skipped" not in pdf
+    # CPU seconds: the render is single-threaded, so they are its wall time on an idle machine
+    # (the wall figures, and the load average while they ran, are in results.json's "pdf").
+    targets.append(
+        _target(
+            "packing list CPU seconds per page (100 pages; 10 x 10 pages)",
+            pdf.get("cpu_seconds_per_page"),
+            f"<= {PDF_SECONDS_PER_PAGE}",
+            measured and pdf["cpu_seconds_per_page"] <= PDF_SECONDS_PER_PAGE,
         )
-        targets.append(
-            _target(
-                "packing list 100 pages ÷ ten 10-page renders",
-                pdf["linearity"],
-                f"<= {PDF_LINEARITY}",
-                pdf["linearity"] <= PDF_LINEARITY,
-            )
+    )
+    targets.append(
+        _target(
+            "packing list 100 pages ÷ ten 10-page renders (CPU s per page)",
+            pdf.get("cpu_linearity"),
+            f"<= {PDF_LINEARITY}",
+            measured and pdf["cpu_linearity"] <= PDF_LINEARITY,
         )
+    )
+    seeded_fresh = set(figures["seeding"]) == {"bench_10k", "bench_100k"}
+    targets.append(
+        _target(
+            "make bench wall time, both databases seeded in the run (s)",
+            figures["seconds_total"] if seeded_fresh else None,
+            f"<= {TOTAL_SECONDS}",
+            seeded_fresh
+            and not figures.get("machine", {}).get("skipped")
+            and figures["seconds_total"] <= TOTAL_SECONDS,
+        )
+    )
 
     _print(rows, small, figures, targets)
     return {**figures, "targets": targets}
@@ -135,26 +149,49 @@ def _print(rows, small, figures, targets) -> None:
             + ("" if r["status"] == 200 else f"  (HTTP {r['status']})")
         )
     c = figures["compliance"]
-    r = c["recheck"]
     print()
-    print(
-        f"compliance engine alone: {c['engine_evaluations_per_s']:,.0f} evaluations/s "
-        f"({c['engine_evaluations']:,} lots)"
-    )
-    print(
-        f"re-check after a rule-set edit: {r['rechecked']:,} stored checks in {r['seconds']} s "
-        f"= {r['checks_per_s']:,.0f} checks/s; RSS {r['rss_base_mb']} → peak {r['rss_peak_mb']} MB"
-    )
+    if "skipped" in c:
+        print(f"compliance: skipped — {c['skipped']}")
+    else:
+        r = c["recheck"]
+        print(
+            f"compliance engine alone: {c['engine_evaluations_per_s']:,.0f} evaluations/s "
+            f"({c['engine_evaluations']:,} lots)"
+        )
+        print(
+            f"re-check after a rule-set edit: {r['rechecked']:,} stored checks in"
+            f" {r['seconds']} s = {r['checks_per_s']:,.0f} checks/s;"
+            f" RSS {r['rss_base_mb']} → peak {r['rss_peak_mb']} MB"
+        )
     pdf = figures["pdf"]
     if "skipped" in pdf:
         print(f"packing list: skipped — {pdf['skipped']}")
     else:
-        print(f"packing list: {pdf}")
+        for label, key in (("one list", "hundred_pages"), ("ten lists", "ten_times_ten_pages")):
+            r = pdf[key]
+            print(
+                f"packing list, {label} of {r['lines']} lines: {r['pages']} pages,"
+                f" {r['seconds_per_page']:.3f} s/page wall, {r['cpu_seconds_per_page']:.3f}"
+                f" CPU s/page, RSS {r['base_rss_mb']} → peak {r['peak_rss_mb']} MB"
+            )
+        print(
+            f"packing list: {pdf['lines_per_page']} lines per page; load average"
+            f" {pdf['load_average'][0]} → {pdf['load_average'][1]}"
+        )
+        if "seeded_shipment" in pdf:
+            r = pdf["seeded_shipment"]
+            print(
+                f"seeded shipment {r['reference']}: {r['lines']} lines, {r['pages']} page(s)"
+                f" in {r['seconds']} s from the database"
+            )
     o = figures["outbox"]
-    print(
-        f"outbox: {o['per_s']:,.0f} tasks enqueued/s ({o['enqueued']} in {o['seconds']} s,"
-        f" {o['note']})"
-    )
+    if "skipped" in o:
+        print(f"outbox: skipped — {o['skipped']}")
+    else:
+        print(
+            f"outbox: {o['per_s']:,.0f} tasks enqueued/s ({o['enqueued']} in {o['seconds']} s,"
+            f" {o['note']})"
+        )
     print()
     print(f"{'target':<58}{'value':>12}  {'target':<10} met")
     for t in targets:
@@ -162,4 +199,12 @@ def _print(rows, small, figures, targets) -> None:
             f"{t['name'][:57]:<58}{str(t['value']):>12}  {t['target']:<10}"
             f" {'yes' if t['met'] else 'NO'}"
         )
-    print(f"\ntotal {figures['seconds_total']:.0f} s")
+    print()
+    for name, step in figures.get("steps", {}).items():
+        load = step["load_average"]
+        print(f"{name:<45}{step['seconds']:>8.1f} s   load {load[0]:.2f} → {load[1]:.2f}")
+    machine = figures.get("machine", {})
+    print(
+        f"\ntotal {figures['seconds_total']:.0f} s on {machine.get('cpus')} CPUs;"
+        f" load average (1/5/15 min) at the end {machine.get('load_average_end')}"
+    )

@@ -9,6 +9,10 @@ enqueued through the outbox with a private Redis. Prints a table and writes benc
     make bench                       # everything
     BENCH_REUSE=1 make bench         # keep already seeded databases (same seeder and migrations)
     BENCH_SECONDS=5 make bench       # seconds of load per endpoint (default 3)
+    BENCH_SKIP=compliance,pdf make bench   # leave phases out while working on another one
+
+Static files are collected once into BENCH_STATIC_ROOT (default ~/.cache/sfiec-bench/static),
+in the background while the databases are seeded, and kept while their sources are unchanged.
 
 Not part of `make test` or CI. PostgreSQL from BENCH_PG (default postgres://postgres@127.0.0.1:5432).
 """
@@ -35,6 +39,11 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
 WORK = Path(tempfile.mkdtemp(prefix="sfiec-bench-"))
 SCALES = {"bench_10k": 0.1, "bench_100k": 1.0}
 RESULTS = ROOT / "bench" / "results.json"
+STATIC_ROOT = Path(
+    os.environ.get("BENCH_STATIC_ROOT")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sfiec-bench" / "static"
+)
+SKIP = {name.strip() for name in os.environ.get("BENCH_SKIP", "").split(",") if name.strip()}
 
 
 def log(text: str) -> None:
@@ -50,6 +59,7 @@ def env_for(db: str, **extra) -> dict:
         DJANGO_SECRET_KEY=SECRET,
         DJANGO_SECURE_SSL_REDIRECT="0",
         MEDIA_ROOT=str(WORK / "media"),
+        BENCH_STATIC_ROOT=str(STATIC_ROOT),
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )
@@ -86,7 +96,7 @@ def fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def databases() -> dict:
+def databases() -> tuple[dict, float | None]:
     """Migrate a template once, then copy and seed one database per scale."""
     mark = fingerprint()
     seeded = {}
@@ -102,12 +112,13 @@ def databases() -> dict:
                 continue
         seeded[db] = scale
     if not seeded:
-        return {}
+        return {}, None
     started = time.perf_counter()
     psql("DROP DATABASE IF EXISTS bench_template")
     psql("CREATE DATABASE bench_template")
     sh([PYTHON, "manage.py", "migrate", "--noinput"], env=env_for("bench_template"))
-    log(f"template migrated in {time.perf_counter() - started:.0f} s")
+    migrated = round(time.perf_counter() - started, 1)
+    log(f"template migrated in {migrated:.0f} s")
     timings = {}
     for db, scale in seeded.items():
         psql(f"DROP DATABASE IF EXISTS {db}")
@@ -117,7 +128,7 @@ def databases() -> dict:
         psql(f"COMMENT ON DATABASE {db} IS '{mark}'")
         timings[db] = info
         log(f"{db}: seeded {info['rows']['lots']:,} lots in {info['seconds']} s")
-    return timings
+    return timings, migrated
 
 
 def free_port() -> int:
@@ -128,8 +139,58 @@ def free_port() -> int:
 
 def phase(name: str, db: str, **extra) -> dict:
     """Run one in-process phase (bench.phases) in its own interpreter; returns its JSON."""
+    if name in SKIP:
+        log(f"{name}: skipped (BENCH_SKIP)")
+        return {"skipped": "BENCH_SKIP"}
     out = sh([PYTHON, "-m", "bench.phases", name], env=env_for(db, **extra), timeout=900)
     return json.loads(out.strip().splitlines()[-1])
+
+
+class Background:
+    """A phase run in its own process while the main one goes on (collectstatic while seeding)."""
+
+    def __init__(self, name: str, db: str):
+        self.name = name
+        self.out = (WORK / f"{name}.out").open("w+")
+        self.process = subprocess.Popen(
+            [PYTHON, "-m", "bench.phases", name],
+            cwd=ROOT,
+            env=env_for(db),
+            stdout=self.out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def result(self) -> dict:
+        code = self.process.wait(timeout=900)
+        self.out.seek(0)
+        text = self.out.read()
+        if code:
+            sys.exit(f"failed: bench.phases {self.name}\n{text[-4000:]}")
+        return json.loads(text.strip().splitlines()[-1])
+
+
+class Steps:
+    """Wall seconds and the machine's load average over each step of the run."""
+
+    def __init__(self):
+        self.figures: dict = {}
+
+    def __call__(self, name: str):
+        steps = self
+
+        class _Step:
+            def __enter__(self):
+                self.started = time.perf_counter()
+                self.load = os.getloadavg()[0]
+
+            def __exit__(self, *exc):
+                steps.figures[name] = {
+                    "seconds": round(time.perf_counter() - self.started, 1),
+                    "load_average": [round(self.load, 2), round(os.getloadavg()[0], 2)],
+                }
+
+        return _Step()
 
 
 class Server:
@@ -182,9 +243,19 @@ class Server:
             self.process.kill()
 
 
+def warm(server: Server, path: str, headers: dict) -> int:
+    """Two rounds of two requests at once, so that each of the two workers has served the path
+    (its first-request costs stay out of the figures); returns the status."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        for _round in range(2):
+            statuses = list(pool.map(lambda _n: server.get(path, headers), range(2)))
+    return statuses[0]
+
+
 def load(server: Server, path: str, headers: dict) -> dict:
-    status = server.get(path, headers)  # also warms the workers' first-request costs
-    server.get(path, headers)
+    status = warm(server, path, headers)
     args = [
         "wrk",
         "-t2",
@@ -209,25 +280,31 @@ def load(server: Server, path: str, headers: dict) -> dict:
     return figures
 
 
-def http_run(db: str, endpoints: dict, auth: dict) -> dict:
-    server = Server(db)
+def http_run(auths: dict) -> dict:
+    """Every endpoint against the 100,000-lot server; each dashboard endpoint also against the
+    10,000-lot one, right before it, so both sides of its growth ratio meet the same load."""
+    servers = {}
     try:
-        results = {}
-        for name, (path, kind) in endpoints.items():
-            headers = (
-                {"Authorization": f"Token {auth['token']}"}
-                if kind == "token"
-                else {"Cookie": f"{auth['session_cookie']}={auth['session']}"}
-            )
-            results[name] = {"path": path, **load(server, path, headers)}
-            r = results[name]
-            log(
-                f"  {db} {name:<34} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f} ms"
-                f"  p95 {r['p95_ms']:7.1f} ms  status {r['status']}"
-            )
+        for db in SCALES:
+            servers[db] = Server(db)
+        results: dict = {db: {} for db in SCALES}
+        for name, (path, kind) in auths["bench_100k"]["endpoints"].items():
+            for db in SCALES if name.startswith("dashboard") else ["bench_100k"]:
+                auth = auths[db]
+                headers = (
+                    {"Authorization": f"Token {auth['token']}"}
+                    if kind == "token"
+                    else {"Cookie": f"{auth['session_cookie']}={auth['session']}"}
+                )
+                r = results[db][name] = {"path": path, **load(servers[db], path, headers)}
+                log(
+                    f"  {db:<10} {name:<34} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f} ms"
+                    f"  p95 {r['p95_ms']:7.1f} ms  status {r['status']}"
+                )
         return results
     finally:
-        server.stop()
+        for server in servers.values():
+            server.stop()
 
 
 def redis_start() -> tuple[subprocess.Popen, str]:
@@ -254,32 +331,56 @@ def main() -> None:
     began = time.perf_counter()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
-    log(f"work folder {WORK}; load generator wrk (2 threads, 4 connections, {SECONDS} s each)")
-    seeding = databases()
-    sh([PYTHON, "manage.py", "collectstatic", "--noinput"], env=env_for("bench_100k"))
+    load_start = os.getloadavg()
+    log(
+        f"work folder {WORK}; load generator wrk (2 threads, 4 connections, {SECONDS} s each);"
+        f" load average {load_start[0]:.2f} on {os.cpu_count()} CPUs"
+    )
+    steps = Steps()
+    STATIC_ROOT.parent.mkdir(parents=True, exist_ok=True)
+    with steps("seeding (static files collected alongside)"):
+        collect = Background("static", "postgres")
+        seeding, migrated = databases()
+        static = collect.result()
+    log(
+        f"static files {'reused' if static['reused'] else 'collected'} in {STATIC_ROOT}"
+        f" ({static['seconds']} s, alongside the seeding)"
+    )
 
-    figures: dict = {"seeding": seeding, "http": {}, "load_generator": "wrk"}
-    for db in SCALES:
-        auth = phase("prepare", db)
-        endpoints = {name: tuple(v) for name, v in auth["endpoints"].items()}
-        if db == "bench_10k":  # only the dashboard is compared across scales
-            endpoints = {n: v for n, v in endpoints.items() if n.startswith("dashboard")}
-        log(f"{db}: {len(endpoints)} endpoints under load")
-        if not endpoints:
-            continue
-        figures["http"][db] = http_run(db, endpoints, auth)
-        figures.setdefault("queries", {})[db] = auth["queries"]
+    figures: dict = {
+        "seeding": seeding,
+        "template_migrate_seconds": migrated,
+        "static": static,
+        "http": {},
+        "load_generator": "wrk",
+    }
+    with steps("http (both databases)"):
+        auths = {db: phase("prepare", db) for db in SCALES}
+        figures["queries"] = {db: auth["queries"] for db, auth in auths.items()}
+        log(f"{len(auths['bench_100k']['endpoints'])} endpoints under load (dashboard: both sizes)")
+        figures["http"] = http_run(auths)
 
-    log("queries per request, compliance, re-check of every lot, packing lists")
-    figures["compliance"] = phase("compliance", "bench_100k")
-    figures["pdf"] = phase("pdf", "bench_100k")
-    redis, redis_url = redis_start()
-    try:
-        figures["outbox"] = phase("outbox", "bench_100k", REDIS_URL=redis_url)
-    finally:
-        redis.terminate()
-        redis.wait()
+    with steps("compliance"):
+        log("compliance: engine alone, then the re-check of every lot after a rule-set edit")
+        figures["compliance"] = phase("compliance", "bench_100k")
+    with steps("pdf"):
+        log("pdf: packing lists of about 100 pages and ten of about 10")
+        figures["pdf"] = phase("pdf", "bench_100k")
+    with steps("outbox"):
+        redis, redis_url = redis_start()
+        try:
+            figures["outbox"] = phase("outbox", "bench_100k", REDIS_URL=redis_url)
+        finally:
+            redis.terminate()
+            redis.wait()
     figures["seconds_total"] = round(time.perf_counter() - began, 1)
+    figures["steps"] = steps.figures
+    figures["machine"] = {
+        "cpus": os.cpu_count(),
+        "load_average_start": [round(x, 2) for x in load_start],
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
+        "skipped": sorted(SKIP),
+    }
 
     from bench.report import report
 

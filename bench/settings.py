@@ -2,9 +2,17 @@
 
 The dashboard's brief cache is replaced by a dummy cache unless BENCH_CACHE=1, so the figures
 are what each request costs when it has to compute, not what a cache hit costs.
+
+Static files are collected once into BENCH_STATIC_ROOT (bench/run.py keeps them while their
+sources are unchanged), with the production storage (hashed names, compressed copies) except
+that source maps are not compressed: no page asks for them, and their brotli compression was
+more than half of the collection time.
 """
 
 import os
+from pathlib import Path
+
+from whitenoise.compress import Compressor
 
 from sfiec.settings import *  # noqa: F403
 
@@ -13,3 +21,6 @@ if os.environ.get("BENCH_CACHE") != "1":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 # The load generator is one client address; throttles would measure themselves.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405
+if os.environ.get("BENCH_STATIC_ROOT"):
+    STATIC_ROOT = Path(os.environ["BENCH_STATIC_ROOT"])
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]

@@ -2,15 +2,14 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from sfiec.admin import RoleAdminMixin, ServiceAdminMixin, service_action
+from sfiec.admin import ReadOnlyInline, RoleAdminMixin, ServiceAdminMixin, service_action
 
 from . import services
 from .models import Attachment, DonationOffer, MaterialLot, Need
 
 
-class LotInline(admin.TabularInline):
+class LotInline(ReadOnlyInline):
     model = MaterialLot
-    extra = 0
     fields = [
         "reference",
         "category",
@@ -23,12 +22,7 @@ class LotInline(admin.TabularInline):
         "status",
         "is_quarantined",
     ]
-    readonly_fields = fields
     show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DonationOffer)
@@ -209,11 +203,20 @@ class AttachmentAdmin(RoleAdminMixin, admin.ModelAdmin):
 class NeedAdmin(RoleAdminMixin, SimpleHistoryAdmin):
     write_action = "need.change"
 
-    list_display = ["city", "recipient", "category", "quantity", "needed_by", "status"]
+    list_display = [
+        "city",
+        "recipient",
+        "category",
+        "quantity",
+        "quantity_matched",
+        "quantity_delivered",
+        "needed_by",
+        "status",
+    ]
     list_filter = ["status", "category", "city"]
     search_fields = ["recipient__name", "description"]
     list_select_related = ["city", "recipient"]
-    readonly_fields = ["status"]
+    readonly_fields = ["status", "quantity_matched", "quantity_delivered"]
     filter_horizontal = ["accepted_standards"]
     actions = [
         service_action(
@@ -224,10 +227,8 @@ class NeedAdmin(RoleAdminMixin, SimpleHistoryAdmin):
             action="need.change",
         )
         for target, label in [
-            ("partly_met", _("Mark partly met")),
-            ("met", _("Mark met")),
             ("paused", _("Pause")),
-            ("open", _("Reopen")),
+            ("open", _("Resume")),
             ("closed", _("Close")),
         ]
     ]

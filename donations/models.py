@@ -40,9 +40,14 @@ class Need(models.Model):
         default=3,
     )
     notes = models.TextField(_("notes"), blank=True)
-    # The sum of the confirmed matches; kept by shipments' matching service (which owns the
-    # matches), so reads below shipments, like the dashboard's unmet need, need no upward join.
+    # Kept by shipments' services (which own matches, lines and deliveries), so reads below
+    # shipments, like the dashboard's unmet need, need no upward join. Matched: units committed
+    # to the need (confirmed reservations, units on their way to the city for it, and units of
+    # lots offered against it delivered there); delivered: the part that reached the city.
     quantity_matched = models.PositiveIntegerField(_("quantity matched"), default=0, editable=False)
+    quantity_delivered = models.PositiveIntegerField(
+        _("quantity delivered"), default=0, editable=False
+    )
     # The one-use nonce of the recipient's signed link that recorded this need (see
     # ``donations.need_links``): unique, so one link records one need.
     link_nonce = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
@@ -64,6 +69,12 @@ class Need(models.Model):
 
     def __str__(self):
         return f"{self.city}: {self.quantity} × {self.get_category_display()}"
+
+    def status_from_figures(self) -> str:
+        """Open, partly met or met, from the units matched to the need."""
+        if self.quantity_matched >= self.quantity:
+            return NeedStatus.MET
+        return NeedStatus.PARTLY_MET if self.quantity_matched > 0 else NeedStatus.OPEN
 
 
 class DonationOfferStatus(models.TextChoices):

@@ -1,6 +1,7 @@
 """Reads of offers, lots and attachments, always scoped to who is asking."""
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Greatest
 
 from sfiec.roles import user_is_staff_member
 
@@ -109,7 +110,8 @@ def unmet_needs_by_city_category() -> list[dict]:
             needs=Count("id"),
             quantity_total=Sum("quantity"),
             matched_total=Sum("quantity_matched"),
-            unmet_total=Sum(F("quantity") - F("quantity_matched")),
+            # Per need, never below zero: a paused need may have received more than it asked.
+            unmet_total=Sum(Greatest(F("quantity") - F("quantity_matched"), Value(0))),
         )
         .order_by("-unmet_total", "city__name", "category")
     )

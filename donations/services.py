@@ -18,7 +18,7 @@ from sfiec.choices import AttachmentKind
 from sfiec.exceptions import DomainError
 from sfiec.outbox import outbox_enqueue
 from sfiec.references import reference_next
-from sfiec.roles import Role, user_has_role
+from sfiec.roles import user_may
 from sfiec.uploads import CheckedUpload
 from sfiec.workflow import transition_apply
 
@@ -390,7 +390,12 @@ def need_create(
 
 
 def need_update(*, need: Need, actor=None, accepted_standards=None, **values) -> Need:
-    """Correct a need's details (not its status: see ``need_transition``)."""
+    """Correct a need's details (not its status by hand: see ``need_transition``).
+
+    A new quantity moves an open, partly met or met need to the status its matched units give
+    (a met need asked for more is partly met again). The category cannot change while units
+    are matched to the need: they are of the old category.
+    """
     unknown = set(values) - set(NEED_FIELDS)
     if unknown:
         raise DomainError(_("Unknown need fields: %s") % ", ".join(sorted(unknown)))
@@ -398,22 +403,56 @@ def need_update(*, need: Need, actor=None, accepted_standards=None, **values) ->
         locked = Need.objects.select_for_update().get(pk=need.pk)
         if locked.status == Need.Status.CLOSED:
             raise DomainError(_("A closed need cannot be changed."))
+        if values.get("category", locked.category) != locked.category and locked.quantity_matched:
+            raise DomainError(
+                _(
+                    "%(matched)s units of the need's category are already matched to it; its "
+                    "category cannot change. Release the matches or record a new need."
+                )
+                % {"matched": locked.quantity_matched}
+            )
         for name, value in values.items():
             setattr(locked, name, value)
         locked.full_clean()
         locked.save()
         if accepted_standards is not None:
             locked.accepted_standards.set(accepted_standards)
+        if locked.status in (*NEED_OPEN_STATUSES, Need.Status.MET):
+            transition_apply(
+                instance=locked,
+                workflow=NEED_WORKFLOW,
+                target=locked.status_from_figures(),
+                actor=actor,
+                note=_("Quantity corrected to %(quantity)s") % {"quantity": locked.quantity},
+            )
     need.refresh_from_db()
     return need
 
 
-def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
-    """Move a need through open → partly_met → met, pause or close it.
+# What staff move by hand: pause, resume (asked as "open") and close. Open, partly met and met
+# follow the matches and deliveries (shipments' services).
+NEED_HAND_TARGETS = (Need.Status.OPEN, Need.Status.PAUSED, Need.Status.CLOSED)
 
-    Closing sends ``need_closing`` inside the transaction: shipments releases the need's
+
+def need_transition(*, need: Need, actor, target: str, note: str = "") -> Need:
+    """Pause, resume or close a need.
+
+    Resuming (``target`` open) lands on open, partly met or met, whichever its matched units
+    say. Closing sends ``need_closing`` inside the transaction: shipments releases the need's
     reservations in the same commit.
     """
+    if target not in NEED_HAND_TARGETS:
+        raise DomainError(
+            _(
+                "Open, partly met and met follow the confirmed matches and deliveries; a need "
+                "can only be paused, resumed or closed by hand."
+            )
+        )
+    if target == Need.Status.OPEN:
+        # Never open by hand what its matched units say is partly met or met.
+        current = Need.objects.get(pk=need.pk)
+        if current.status in (*NEED_OPEN_STATUSES, Need.Status.MET, Need.Status.PAUSED):
+            target = current.status_from_figures()
 
     def apply(locked: Need) -> None:
         if target == Need.Status.CLOSED:
@@ -490,13 +529,10 @@ def attachment_add(*, lot: MaterialLot, kind: str, upload: CheckedUpload, actor=
     return attachment
 
 
-# Staff roles that may add documents to any lot, also after the offer is decided.
-ATTACHMENT_EDITOR_ROLES = (Role.COORDINATOR, Role.LOGISTICS, Role.COMPLIANCE)
-
-
 def lot_attachments_can_edit(*, lot: MaterialLot, user) -> bool:
-    """Staff who handle lots may, at any time; the owning partner while the offer is undecided."""
-    if user_has_role(user, *ATTACHMENT_EDITOR_ROLES):
+    """Staff who may ``attachment.upload``, at any time; the owning partner while the offer is
+    undecided."""
+    if user_may(user, "attachment.upload"):
         return True
     membership = getattr(user, "partner_membership", None)
     return (

@@ -8,7 +8,8 @@ NEED_WORKFLOW = Workflow(
         "open": {"partly_met", "met", "paused", "closed"},
         # Back towards open when a confirmed match is released (shipments' matching service).
         "partly_met": {"open", "met", "paused", "closed"},
-        "paused": {"open", "partly_met", "closed"},
+        # Resuming lands on what the figures say: met if the need was cut while paused.
+        "paused": {"open", "partly_met", "met", "closed"},
         "met": {"open", "partly_met", "closed"},
     },
     dict(Need.Status.choices),

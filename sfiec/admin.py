@@ -132,6 +132,19 @@ class ServiceAdminMixin:
             return HttpResponseRedirect(request.get_full_path())
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown beside their parent, written only by services: every field read-only."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyAdmin(RoleAdminMixin, admin.ModelAdmin):
     """For records written only by services (events, status changes)."""
 

@@ -78,4 +78,3 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.task} {self.key}"
-

@@ -70,9 +70,7 @@ def _send(message: OutboxMessage) -> None:
     )
     try:
         if current_app.conf.task_always_eager:
-            _task(message.task).apply_async(
-                args=message.args, kwargs=message.kwargs, **options
-            )
+            _task(message.task).apply_async(args=message.args, kwargs=message.kwargs, **options)
         else:
             # By name: the flushing process need not import the task's module. Queues come
             # from CELERY_TASK_ROUTES, which send_task and apply_async both follow.

@@ -4,7 +4,8 @@ A cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage retur
 is run as a formula by Excel, LibreOffice and Numbers; text from partners could then fetch URLs
 or start programs on the reader's machine ("CSV injection"). ``cell_safe`` prefixes such text
 with an apostrophe, which spreadsheets show as text. Numbers, dates and empty cells pass as they
-are. Imports store such cells as the text they are; only exports escape them.
+are. Imports store such cells as the text they are; only exports escape them. Control
+characters (other than tab and line breaks) become U+FFFD: the .xlsx format cannot hold them.
 """
 
 import csv
@@ -12,14 +13,20 @@ import io
 from collections.abc import Iterable, Mapping
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell_safe(value):
-    """The value as it may go into an exported cell: text a spreadsheet would run, escaped."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+    """The value as it may go into an exported cell: text a spreadsheet would run, escaped;
+    control characters the .xlsx format cannot hold (openpyxl refuses the whole workbook)
+    replaced by U+FFFD, in CSV too, so both exports read the same."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
 

@@ -83,4 +83,3 @@ def transition_apply(
     for field in locked._meta.concrete_fields:
         setattr(instance, field.attname, getattr(locked, field.attname))
     return instance
-

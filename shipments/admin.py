@@ -2,10 +2,18 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from sfiec.admin import ReadOnlyAdmin, RoleAdminMixin, ServiceAdminMixin, service_action
+from sfiec.admin import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    RoleAdminMixin,
+    ServiceAdminMixin,
+    service_action,
+)
 
 from . import receipts, services
 from .models import (
+    MatchAllocation,
+    NeedMatch,
     ReceiptEvidence,
     ReceiptRequest,
     Shipment,
@@ -178,15 +186,9 @@ class ShipmentDocumentAdmin(ReadOnlyAdmin):
     search_fields = ["shipment__reference"]
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(ReadOnlyInline):
     model = ReceiptEvidence
-    extra = 0
     fields = ["kind", "original_name", "size", "uploaded_at", "verified_at", "rejected_reason"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReceiptRequest)
@@ -222,3 +224,27 @@ class ReceiptEvidenceAdmin(ReadOnlyAdmin):
     list_display = ["request", "kind", "original_name", "size", "uploaded_at", "verified_at"]
     list_filter = ["kind"]
     search_fields = ["request__shipment__reference", "original_name"]
+
+
+class MatchAllocationInline(ReadOnlyInline):
+    model = MatchAllocation
+    fields = ["line", "quantity"]
+
+
+@admin.register(NeedMatch)
+class NeedMatchAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    """Reservations are confirmed and released on the need's page (or the API), never here."""
+
+    list_display = [
+        "need",
+        "lot",
+        "quantity",
+        "quantity_allocated",
+        "status",
+        "compliance_result",
+        "confirmed_at",
+    ]
+    list_filter = ["status", "need__city"]
+    search_fields = ["lot__reference", "need__recipient__name"]
+    list_select_related = ["need__city", "lot"]
+    inlines = [MatchAllocationInline]

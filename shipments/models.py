@@ -466,7 +466,6 @@ class TrackingToken(models.Model):
 
 
 class NeedMatchStatus(models.TextChoices):
-    PROPOSED = "proposed", _("proposed")
     CONFIRMED = "confirmed", _("confirmed")
     RELEASED = "released", _("released")
 
@@ -498,7 +497,7 @@ class NeedMatch(models.Model):
         _("status"),
         max_length=10,
         choices=Status.choices,
-        default=Status.PROPOSED,
+        default=Status.CONFIRMED,
         db_index=True,
     )
     compliance_result = models.CharField(
@@ -536,3 +535,28 @@ class NeedMatch(models.Model):
 
     def __str__(self):
         return f"{self.need}: {self.quantity} × {self.lot}"
+
+
+class MatchAllocation(models.Model):
+    """The part of a shipment line taken from a need's reservation (``shipment_allocate``).
+
+    It lets a removed line or a cancelled shipment give those units back to the reservation they
+    came from, and counts them for the need when the shipment is delivered.
+    """
+
+    match = models.ForeignKey(NeedMatch, on_delete=models.PROTECT, related_name="allocations")
+    line = models.ForeignKey(ShipmentLine, on_delete=models.CASCADE, related_name="allocations")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        verbose_name = _("reserved units on a shipment line")
+        verbose_name_plural = _("reserved units on shipment lines")
+        constraints = [
+            models.UniqueConstraint(fields=["match", "line"], name="one_allocation_per_match_line"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="match_allocation_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.match.lot} → {self.line.shipment}"

@@ -79,7 +79,8 @@ class NeedForm(forms.Form):
         queryset=Organisation.objects.filter(kind=Organisation.Kind.RECIPIENT, is_active=True),
     )
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    # The largest quantity every database holds (PostgreSQL's integer).
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=2_147_483_647)
     accepted_standards = forms.ModelMultipleChoiceField(
         label=_("Accepted standards"), queryset=Standard.objects.all(), required=False
     )
@@ -98,10 +99,31 @@ class NeedForm(forms.Form):
             self.fields["recipient"].queryset = self.fields["recipient"].queryset.filter(city=city)
 
 
+def _model_errors_on(form, error: ValidationError) -> None:
+    """A model's validation errors beside the form's fields they name, else above the form."""
+    fields = getattr(error, "error_dict", None)
+    if fields and set(fields) <= set(form.fields):
+        form.add_error(None, error)
+    else:
+        form.add_error(None, " ".join(error.messages))
+
+
+def _refuse_input(request, form) -> None:
+    """Put a malformed form's errors in the messages, each after its field's label."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
 @require_GET
 @role_required(*ANY_STAFF)
 def staff_need_list(request):
     """Any staff member: every need with its unmet quantity."""
+    return _staff_list_page(request)
+
+
+def _staff_list_page(request, status=200):
     return render(
         request,
         "needs/staff_list.html",
@@ -113,6 +135,7 @@ def staff_need_list(request):
             ).select_related("organisation__city"),
             "may_change": user_may(request.user, "need.change"),
         },
+        status=status,
     )
 
 
@@ -134,6 +157,8 @@ def staff_need_new(request, city_slug):
             )
         except DomainError as error:
             form.add_error(None, error.message)
+        except ValidationError as error:
+            _model_errors_on(form, error)
         else:
             messages.success(request, _("The need was recorded."))
             return redirect("needs:staff-detail", pk=need.pk)
@@ -144,6 +169,10 @@ def staff_need_new(request, city_slug):
 @role_required(*ANY_STAFF)
 def staff_need_detail(request, pk):
     """Any staff member: a need, its candidate lots (best first) and its matches."""
+    return _staff_detail_page(request, pk)
+
+
+def _staff_detail_page(request, pk, status=200):
     need = get_object_or_404(selectors.need_list(), pk=pk)
     return render(
         request,
@@ -157,6 +186,16 @@ def staff_need_detail(request, pk):
             "may_match": user_may(request.user, "need.match"),
             "may_change": user_may(request.user, "need.change"),
         },
+        status=status,
+    )
+
+
+class ConfirmForm(forms.Form):
+    lot = forms.IntegerField(label=_("Lot"), min_value=1)
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        min_value=1,
+        required=False,
     )
 
 
@@ -165,14 +204,14 @@ def staff_need_detail(request, pk):
 def staff_need_confirm(request, pk):
     """Coordinators and logistics officers (and managers): reserve a lot for the need."""
     need = get_object_or_404(Need, pk=pk)
-    lot = get_object_or_404(MaterialLot, pk=request.POST.get("lot", "0") or 0)
-    quantity = request.POST.get("quantity", "")
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        _refuse_input(request, form)
+        return _staff_detail_page(request, pk, status=400)
+    lot = get_object_or_404(MaterialLot, pk=form.cleaned_data["lot"])
     try:
         services.need_match_confirm(
-            need=need,
-            lot=lot,
-            quantity=int(quantity) if quantity.isdigit() else None,
-            actor=request.user,
+            need=need, lot=lot, quantity=form.cleaned_data["quantity"], actor=request.user
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -255,15 +294,21 @@ def recipient_need_record(request, city_slug, token, need_pk=None):
                     accepted_standards=form.cleaned_data["accepted_standards"],
                     **values,
                 )
-        except (DomainError, IntegrityError, ValidationError) as error:
-            form.add_error(
-                None, getattr(error, "message", None) or _("This link was already used.")
-            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        except ValidationError as error:
+            _model_errors_on(form, error)
+        except IntegrityError:
+            form.add_error(None, _("This link was already used."))
         else:
             return render(request, "needs/link_thanks.html", {"need": need, "city": city})
     return render(
         request, "needs/link_form.html", {"form": form, "city": city, "recipient": recipient}
     )
+
+
+class LinkSendForm(forms.Form):
+    contact = forms.IntegerField(label=_("Contact"), min_value=1)
 
 
 @require_POST
@@ -273,9 +318,13 @@ def staff_need_link_send(request, city_slug):
     from .tasks import need_link_send_task
 
     city = get_object_or_404(SisterCity, slug=city_slug)
+    form = LinkSendForm(request.POST)
+    if not form.is_valid():
+        _refuse_input(request, form)
+        return _staff_list_page(request, status=400)
     contact = get_object_or_404(
         Contact,
-        pk=request.POST.get("contact", "0") or 0,
+        pk=form.cleaned_data["contact"],
         organisation__city=city,
         organisation__kind=Organisation.Kind.RECIPIENT,
     )

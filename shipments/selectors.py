@@ -423,17 +423,68 @@ RANK_LABELS = {
 }
 
 
-def need_confirmed_quantity(need: Need) -> int:
-    return (
-        NeedMatch.objects.filter(need=need, status=NeedMatch.Status.CONFIRMED).aggregate(
-            total=Sum("quantity")
-        )["total"]
-        or 0
+# From delivery on, a shipment's lines count as having reached the city.
+DELIVERED_STATUSES = (
+    Shipment.Status.DELIVERED,
+    Shipment.Status.RECEIPT_CONFIRMED,
+    Shipment.Status.CLOSED,
+)
+
+
+@dataclass(frozen=True)
+class NeedProgress:
+    """Units committed to a need (``matched``) and the part of them that reached its city."""
+
+    matched: int
+    delivered: int
+
+
+def need_progress(need: Need) -> NeedProgress:
+    """What fills ``need``, in three aggregate queries.
+
+    Matched: its confirmed reservations (whether still at the warehouse, on a shipment or
+    delivered), plus the units a released match had already put on a live shipment to the city,
+    plus units of lots offered against the need delivered to its city outside any reservation.
+    Delivered: the reserved units and those offered lots on shipments delivered to the city.
+    """
+    from .models import MatchAllocation
+
+    confirmed = NeedMatch.objects.filter(need=need, status=NeedMatch.Status.CONFIRMED).aggregate(
+        total=Coalesce(Sum("quantity"), 0)
+    )["total"]
+    live = MatchAllocation.objects.filter(match__need=need, line__released_at=None)
+    reserved = live.aggregate(
+        released_on_shipments=Coalesce(
+            Sum("quantity", filter=Q(match__status=NeedMatch.Status.RELEASED)), 0
+        ),
+        delivered=Coalesce(
+            Sum("quantity", filter=Q(line__shipment__status__in=DELIVERED_STATUSES)), 0
+        ),
     )
-
-
-def need_unmet_quantity(need: Need) -> int:
-    return max(need.quantity - need_confirmed_quantity(need), 0)
+    # Lines of lots offered against the need, delivered to its city, less what came onto them
+    # from reservations: those units count for the need they were reserved for (this one, already
+    # counted above, or another need of the city), never twice.
+    reserved_on_line = (
+        MatchAllocation.objects.filter(line=OuterRef("pk"))
+        .values("line")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    offered_delivered = ShipmentLine.objects.filter(
+        lot__offer__need=need,
+        shipment__city_id=need.city_id,
+        shipment__status__in=DELIVERED_STATUSES,
+        released_at=None,
+    ).aggregate(
+        total=Coalesce(
+            Sum(F("quantity") - Coalesce(Subquery(reserved_on_line), 0)),
+            0,
+        )
+    )["total"]
+    return NeedProgress(
+        matched=confirmed + reserved["released_on_shipments"] + offered_delivered,
+        delivered=reserved["delivered"] + offered_delivered,
+    )
 
 
 def need_shelf_life_floor(need: Need) -> dt.date:

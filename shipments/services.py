@@ -18,9 +18,16 @@ from sfiec.references import reference_next
 from sfiec.workflow import transition_apply
 
 from . import receipts
-from .models import NeedMatch, ReceiptRequest, Shipment, ShipmentLine, TrackingEvent
+from .models import (
+    MatchAllocation,
+    NeedMatch,
+    ReceiptRequest,
+    Shipment,
+    ShipmentLine,
+    TrackingEvent,
+)
 from .selectors import (
-    need_confirmed_quantity,
+    need_progress,
     need_reserved_for_lot_city,
     need_shelf_life_floor,
     shipment_blockers,
@@ -188,15 +195,18 @@ def shipment_allocate(
                     _("Lines can only be changed while the shipment is a draft (it is %s).")
                     % locked_shipment.get_status_display()
                 )
+            # Units reserved for this city's needs may go onto a shipment to this city. Their
+            # matches are locked before the lot (see LOCK_ORDER).
+            reserved_here = list(
+                need_reserved_for_lot_city(
+                    lot_id=lot.pk, city_id=locked_shipment.city_id
+                ).select_for_update(of=("self",))
+            )
             locked_lot = MaterialLot.objects.select_for_update().get(pk=lot.pk)
             if locked_lot.status != MaterialLot.Status.RECEIVED:
                 raise DomainError(_("Only received goods can be allocated; %s is not.") % lot)
             if locked_lot.is_quarantined:
                 raise DomainError(_("%s is quarantined and cannot be allocated.") % lot)
-            # Units reserved for this city's needs may go onto a shipment to this city.
-            reserved_here = list(
-                need_reserved_for_lot_city(lot_id=lot.pk, city_id=locked_shipment.city_id)
-            )
             usable = locked_lot.quantity_available + sum(
                 match.quantity - match.quantity_allocated for match in reserved_here
             )
@@ -205,9 +215,6 @@ def shipment_allocate(
                     _("Only %(available)s units of %(lot)s are available; %(asked)s were asked.")
                     % {"available": usable, "lot": lot, "asked": quantity}
                 )
-            _reservations_consume(
-                locked_lot, reserved_here, quantity - locked_lot.quantity_available
-            )
             line, created = ShipmentLine.objects.get_or_create(
                 shipment=locked_shipment,
                 lot=locked_lot,
@@ -218,6 +225,9 @@ def shipment_allocate(
                 line.cartons = F("cartons") + cartons
                 line.save(update_fields=["quantity", "cartons"])
                 line.refresh_from_db()
+            _reservations_consume(
+                locked_lot, line, reserved_here, quantity - locked_lot.quantity_available
+            )
             MaterialLot.objects.filter(pk=lot.pk).update(
                 quantity_allocated=F("quantity_allocated") + quantity
             )
@@ -237,9 +247,7 @@ def shipment_deallocate(*, line: ShipmentLine, actor) -> None:
         if shipment.status not in EDITABLE_STATUSES:
             raise DomainError(_("Lines can only be changed while the shipment is a draft."))
         locked = ShipmentLine.objects.select_for_update().get(pk=line.pk)
-        MaterialLot.objects.filter(pk=locked.lot_id).update(
-            quantity_allocated=F("quantity_allocated") - locked.quantity
-        )
+        _line_give_back(locked)
         locked.delete()
 
 
@@ -286,6 +294,7 @@ def shipment_transition(
             source=source,
         )
         if target_status == Shipment.Status.DELIVERED:
+            _needs_sync_for_delivery(locked, actor)
             receipts.receipt_request_open_on_commit(shipment_id=locked.pk)
 
     return transition_apply(
@@ -358,11 +367,45 @@ def _event_time(shipment: Shipment, occurred_at: dt.datetime | None) -> dt.datet
 def _release_allocations(shipment: Shipment) -> None:
     now = timezone.now()
     for line in shipment.lines.select_for_update().filter(released_at=None).order_by("lot_id"):
-        MaterialLot.objects.filter(pk=line.lot_id).update(
-            quantity_allocated=F("quantity_allocated") - line.quantity
-        )
+        _line_give_back(line)
         line.released_at = now
         line.save(update_fields=["released_at"])
+
+
+def _line_give_back(line: ShipmentLine) -> None:
+    """Give a removed or cancelled line's units back: what it took from a confirmed
+    reservation returns to that reservation, the rest (and what a since-released match had
+    reserved) to the lot's free stock. The needs concerned move accordingly."""
+    allocations = list(
+        MatchAllocation.objects.filter(line=line).select_related("match").order_by("match_id")
+    )
+    # Needs, then matches, then the lot (see LOCK_ORDER).
+    list(
+        Need.objects.select_for_update()
+        .filter(pk__in={allocation.match.need_id for allocation in allocations})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    matches = {
+        match.pk: match
+        for match in NeedMatch.objects.select_for_update()
+        .filter(pk__in=[allocation.match_id for allocation in allocations])
+        .order_by("pk")
+    }
+    MaterialLot.objects.filter(pk=line.lot_id).update(
+        quantity_allocated=F("quantity_allocated") - line.quantity
+    )
+    for allocation in allocations:
+        match = matches[allocation.match_id]
+        NeedMatch.objects.filter(pk=match.pk).update(
+            quantity_allocated=F("quantity_allocated") - allocation.quantity
+        )
+        if match.status == NeedMatch.Status.CONFIRMED:
+            MaterialLot.objects.filter(pk=line.lot_id).update(
+                quantity_reserved=F("quantity_reserved") + allocation.quantity
+            )
+    MatchAllocation.objects.filter(line=line).delete()
+    _needs_sync({allocation.match.need_id for allocation in allocations})
 
 
 def receipt_request_transition(
@@ -389,11 +432,18 @@ def receipt_request_transition(
 # --- matching lots to needs and reserving them ------------------------------------------------
 
 NEED_MATCHABLE = (Need.Status.OPEN, Need.Status.PARTLY_MET)
+# Every door that locks several of these rows locks them in this order (skipping those it does
+# not touch), so two of them working on the same lot or need wait for each other instead of
+# deadlocking: shipment, line, needs (by id), matches (by id), lot.
+LOCK_ORDER = ("shipment", "line", "need", "match", "lot")
 
 
-def _reservations_consume(lot: MaterialLot, matches: list[NeedMatch], needed: int) -> None:
-    """Turn up to ``needed`` reserved units of ``lot`` into allocated ones (oldest match first):
-    the caller then adds the whole quantity to ``quantity_allocated``."""
+def _reservations_consume(
+    lot: MaterialLot, line: ShipmentLine, matches: list[NeedMatch], needed: int
+) -> None:
+    """Turn up to ``needed`` reserved units of ``lot`` into units of ``line`` (oldest match
+    first), remembering which reservation each came from: the caller then adds the whole
+    quantity to the lot's ``quantity_allocated``."""
     for match in matches:
         if needed <= 0:
             return
@@ -404,6 +454,11 @@ def _reservations_consume(lot: MaterialLot, matches: list[NeedMatch], needed: in
         MaterialLot.objects.filter(pk=lot.pk).update(
             quantity_reserved=F("quantity_reserved") - take
         )
+        allocation, created = MatchAllocation.objects.get_or_create(
+            match=match, line=line, defaults={"quantity": take}
+        )
+        if not created:
+            MatchAllocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") + take)
         needed -= take
 
 
@@ -429,7 +484,7 @@ def need_match_confirm(
                     _("Matches can be confirmed only for an open or partly met need (it is %s).")
                     % locked_need.get_status_display()
                 )
-            unmet = locked_need.quantity - need_confirmed_quantity(locked_need)
+            unmet = locked_need.quantity - need_progress(locked_need).matched
             if unmet <= 0:
                 raise DomainError(_("This need is already fully met."))
             locked_lot = MaterialLot.objects.select_for_update().get(pk=lot.pk)
@@ -501,25 +556,47 @@ def _match_eligibility_check(need: Need, lot: MaterialLot) -> ComplianceCheck:
 
 
 def _need_status_sync(need: Need, actor) -> None:
-    """Open, partly met or met, from the confirmed matches (a paused or closed need stays)."""
-    confirmed = need_confirmed_quantity(need)
-    Need.objects.filter(pk=need.pk).update(quantity_matched=confirmed)
+    """Open, partly met or met, from what is matched and delivered (a paused or closed need
+    keeps its status; its figures still follow)."""
+    progress = need_progress(need)
+    Need.objects.filter(pk=need.pk).update(
+        quantity_matched=progress.matched, quantity_delivered=progress.delivered
+    )
     if need.status not in (*NEED_MATCHABLE, Need.Status.MET):
         return
-    if confirmed >= need.quantity:
-        target = Need.Status.MET
-    elif confirmed > 0:
-        target = Need.Status.PARTLY_MET
-    else:
-        target = Need.Status.OPEN
+    need.quantity_matched = progress.matched
+    target = need.status_from_figures()
     transition_apply(
         instance=need,
         workflow=NEED_WORKFLOW,
         target=target,
         actor=actor,
-        note=_("Confirmed matches: %(confirmed)s of %(quantity)s")
-        % {"confirmed": confirmed, "quantity": need.quantity},
+        note=_("Matched %(matched)s and delivered %(delivered)s of %(quantity)s")
+        % {
+            "matched": progress.matched,
+            "delivered": progress.delivered,
+            "quantity": need.quantity,
+        },
     )
+
+
+def _needs_sync(need_ids, actor=None) -> None:
+    """Bring the figures and status of these needs up to date (locked in id order)."""
+    for need in Need.objects.select_for_update().filter(pk__in=need_ids).order_by("pk"):
+        _need_status_sync(need, actor)
+
+
+def _needs_sync_for_delivery(shipment: Shipment, actor) -> None:
+    """A delivered shipment fills the needs its reserved units and offered lots were for."""
+    lines = ShipmentLine.objects.filter(shipment=shipment, released_at=None)
+    need_ids = set(
+        MatchAllocation.objects.filter(line__in=lines).values_list("match__need_id", flat=True)
+    ) | set(
+        lines.filter(lot__offer__need__city_id=shipment.city_id).values_list(
+            "lot__offer__need_id", flat=True
+        )
+    )
+    _needs_sync(need_ids, actor)
 
 
 def need_match_release(
@@ -528,10 +605,11 @@ def need_match_release(
     """Give a confirmed match's reservation back to the lot (what went onto a shipment stays
     there). The need moves back towards open unless ``status_sync`` is off (it is closing)."""
     with transaction.atomic():
+        # The need before its match (see LOCK_ORDER): closing a need locks it, then releases.
+        need = Need.objects.select_for_update().get(pk=match.need_id)
         locked = NeedMatch.objects.select_for_update().get(pk=match.pk)
         if locked.status == NeedMatch.Status.RELEASED:
             return locked
-        need = Need.objects.select_for_update().get(pk=locked.need_id)
         MaterialLot.objects.select_for_update().filter(pk=locked.lot_id).update(
             quantity_reserved=F("quantity_reserved") - (locked.quantity - locked.quantity_allocated)
         )
@@ -542,7 +620,10 @@ def need_match_release(
         if status_sync:
             _need_status_sync(need, actor)
         else:
-            Need.objects.filter(pk=need.pk).update(quantity_matched=need_confirmed_quantity(need))
+            progress = need_progress(need)
+            Need.objects.filter(pk=need.pk).update(
+                quantity_matched=progress.matched, quantity_delivered=progress.delivered
+            )
     match.refresh_from_db()
     return match
 

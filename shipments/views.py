@@ -5,7 +5,6 @@ answers 403 to anyone else, anonymous users go to the login page). State changes
 ``shipments.services`` and ``shipments.tracking``; their refusals are shown beside the form.
 """
 
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator

@@ -17,6 +17,9 @@ SHIPMENT_WORKFLOW = Workflow(
     },
     dict(Shipment.Status.choices),
 )
+# What a carrier reports with a tracking token: the goods moving. Cancelling, stepping back to
+# planning and confirming the receipt stay with staff.
+CARRIER_STATUSES = ("booked", "in_transit", "arrived", "delivered")
 # Lines can change only while the shipment is being planned.
 EDITABLE_STATUSES = ("draft",)
 # Statuses past the compliance gate but not yet departed: moving to one (or on to in transit)

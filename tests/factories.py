@@ -1,6 +1,7 @@
 """Factories build valid defaults; tests reach other states through the services."""
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
 import factory
@@ -10,7 +11,7 @@ from django.contrib.auth.models import Group
 from donations.models import DonationOffer, MaterialLot
 from partners.models import Contact, Organisation, PartnerMembership, SisterCity
 from sfiec.references import reference_next
-from shipments.models import Shipment
+from shipments.models import Shipment, ShipmentDocument
 from standards.models import Standard
 
 
@@ -134,3 +135,20 @@ class ShipmentFactory(factory.django.DjangoModelFactory):
     reference = factory.LazyFunction(lambda: reference_next(prefix="SHP", digits=4))
     city = factory.SubFactory(SisterCityFactory)
     consignee = factory.SubFactory(RecipientFactory, city=factory.SelfAttribute("..city"))
+
+
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class ShipmentDocumentFactory(factory.django.DjangoModelFactory):
+    """A rendered version of one customs document (no render: a stored minimal PDF)."""
+
+    class Meta:
+        model = ShipmentDocument
+
+    shipment = factory.SubFactory(ShipmentFactory)
+    kind = ShipmentDocument.Kind.PACKING_LIST
+    state = ShipmentDocument.State.READY
+    file = factory.django.FileField(filename="packing-list.pdf", data=MINIMAL_PDF)
+    sha256 = hashlib.sha256(MINIMAL_PDF).hexdigest()
+    pages = 1

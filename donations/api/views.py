@@ -130,8 +130,7 @@ class OfferViewSet(
     def withdraw(self, request, reference=None):
         offer = self.get_object()
         if not (
-            hasattr(request.user, "partner_membership")
-            or user_may(request.user, "offer.withdraw")
+            hasattr(request.user, "partner_membership") or user_may(request.user, "offer.withdraw")
         ):
             self.permission_denied(request)
         offer = services.offer_withdraw(

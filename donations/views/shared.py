@@ -1,7 +1,7 @@
 """Lookups the audiences share, and the one page staff and the owning partner both reach."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sfiec.exceptions import DomainError
-from sfiec.roles import user_is_staff_member
+from sfiec.roles import user_is_staff_member, user_may
 from sfiec.uploads import download_response, request_too_large, upload_batch_check
 
 from .. import selectors, services
@@ -51,13 +51,15 @@ def attachment_download(request, pk):
 def lot_attachments_add(request, reference):
     """Add or replace a lot's documents from its offer page.
 
-    The owning partner while the offer is undecided; coordinators, logistics and compliance
-    officers at any time (``services.lot_attachments_can_edit``). Anyone else gets 404.
+    The owning partner while the offer is undecided; staff who may ``attachment.upload``
+    (``sfiec.roles``) at any time, other staff get 403. Anyone else gets 404.
     """
     if not request.user.is_authenticated:
         raise Http404
-    lot = lot_or_404(request.user, reference)
     staff = user_is_staff_member(request.user)
+    if staff and not user_may(request.user, "attachment.upload"):
+        raise PermissionDenied
+    lot = lot_or_404(request.user, reference)
     name = "donations:review-detail" if staff else "donations:partner-offer-detail"
     back = reverse(name, args=[lot.offer.reference]) + f"#{lot.reference}"
     if request_too_large(request):

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from partners.forms import PendingLinkForm
 from sfiec.decorators import action_required, staff_required
 from sfiec.exceptions import DomainError
-from sfiec.roles import Role, user_has_role
+from sfiec.roles import Role, user_has_role, user_may
 
 from .. import selectors, services
 from ..forms import DecisionForm, IntakeForm, LotAttachmentForm, OfferFilterForm
@@ -56,7 +56,7 @@ def review_detail(request, reference):
             "accept_form": DecisionForm(initial={"decision": "accept"}, prefix="accept"),
             "decline_form": DecisionForm(initial={"decision": "decline"}, prefix="decline"),
             "attach_form": LotAttachmentForm()
-            if user_has_role(request.user, *services.ATTACHMENT_EDITOR_ROLES)
+            if user_may(request.user, "attachment.upload")
             else None,
         },
     )

@@ -3,12 +3,13 @@
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from sfiec.roles import user_is_staff_member
 from shipments import tracking
 from shipments.models import TrackingToken
+from shipments.workflows import CARRIER_STATUSES, SHIPMENT_WORKFLOW
 
 
 class TrackingTokenAuthentication(BaseAuthentication):
@@ -47,7 +48,8 @@ class StaffReads(BasePermission):
 
 
 class TrackingTokenForShipment(BasePermission):
-    """A tracking token may only add events (POST) to the one shipment it was made for."""
+    """A tracking token may only add events (POST) to the one shipment it was made for, and
+    only the goods' moves (``CARRIER_STATUSES``)."""
 
     message = "This tracking token may only add events to its own shipment."
 
@@ -55,7 +57,14 @@ class TrackingTokenForShipment(BasePermission):
         token = request.auth
         if not isinstance(token, TrackingToken) or request.method != "POST":
             return False
-        return str(token.shipment_id) == str(view.kwargs.get("pk"))
+        if str(token.shipment_id) != str(view.kwargs.get("pk")):
+            return False
+        target = request.data.get("status") if hasattr(request.data, "get") else None
+        if target not in CARRIER_STATUSES:
+            # Raised, not returned: the composed permission would lose the message.
+            labels = ", ".join(str(SHIPMENT_WORKFLOW.labels[s]) for s in CARRIER_STATUSES)
+            raise PermissionDenied(f"A tracking token may only report these moves: {labels}.")
+        return True
 
 
 class TrackingTokenScheme(OpenApiAuthenticationExtension):

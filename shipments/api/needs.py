@@ -35,7 +35,14 @@ class NeedSerializer(serializers.ModelSerializer):
         slug_field="slug", many=True, queryset=Standard.objects.all(), required=False
     )
     accepted_standards_text = serializers.SerializerMethodField()
-    quantity_matched = serializers.IntegerField(read_only=True)
+    quantity_matched = serializers.IntegerField(
+        read_only=True,
+        help_text="Units committed to the need: confirmed reservations, units on their way to "
+        "the city for it, and units of lots offered against it delivered there.",
+    )
+    quantity_delivered = serializers.IntegerField(
+        read_only=True, help_text="The part of the matched units that reached the city."
+    )
     quantity_unmet = serializers.IntegerField(read_only=True)
     offers_paused = serializers.BooleanField(source="city.offers_paused", read_only=True)
 
@@ -51,6 +58,7 @@ class NeedSerializer(serializers.ModelSerializer):
             "description",
             "quantity",
             "quantity_matched",
+            "quantity_delivered",
             "quantity_unmet",
             "accepted_standards",
             "accepted_standards_text",
@@ -61,9 +69,25 @@ class NeedSerializer(serializers.ModelSerializer):
             "offers_paused",
         ]
         read_only_fields = ["status"]
+        extra_kwargs = {
+            "notes": {"help_text": "The foundation's notes: returned to staff only."},
+        }
 
     def get_accepted_standards_text(self, need) -> list[str]:
         return [standard.title for standard in need.accepted_standards.all()]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["recipient"].queryset = fields["recipient"].queryset.filter(is_active=True)
+        fields["city"].queryset = fields["city"].queryset.filter(is_active=True)
+        return fields
+
+    def to_representation(self, need):
+        data = super().to_representation(need)
+        request = self.context.get("request")
+        if request is None or not user_is_staff_member(request.user):
+            data.pop("notes", None)  # the foundation's own notes; the board shows them to no one
+        return data
 
 
 class CandidateSerializer(serializers.ModelSerializer):
@@ -170,10 +194,11 @@ class NeedViewSet(
         return selectors.need_list(statuses=NEED_OPEN_STATUSES)
 
     def _respond(self, need, code=status.HTTP_200_OK):
-        return Response(NeedSerializer(selectors.need_list().get(pk=need.pk)).data, status=code)
+        need = selectors.need_list().get(pk=need.pk)
+        return Response(self.get_serializer(need).data, status=code)
 
     def create(self, request, *args, **kwargs):
-        serializer = NeedSerializer(data=request.data)
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         need = donation_services.need_create(
@@ -188,7 +213,7 @@ class NeedViewSet(
     def update(self, request, *args, **kwargs):
         need = self.get_object()
         partial = kwargs.pop("partial", False)
-        serializer = NeedSerializer(need, data=request.data, partial=partial)
+        serializer = self.get_serializer(need, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         for fixed in ("city", "recipient"):

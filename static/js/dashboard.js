@@ -4,15 +4,15 @@
   "use strict";
   const root = document.querySelector("[data-dashboard]");
   if (!root) return;
-  const t = window.gettext || ((text) => text);
+  const gettext = window.gettext || ((text) => text);
   const lang = document.documentElement.lang || undefined;
   const number = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
   const COLOURS = ["#1f5f8b", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#7f8c8d"];
   const METRIC_LABELS = {
-    units: t("Units"),
-    cartons: t("Cartons"),
-    kg: t("Gross weight (kg)"),
-    value: t("Declared value"),
+    units: gettext("Units"),
+    cartons: gettext("Cartons"),
+    kg: gettext("Gross weight (kg)"),
+    value: gettext("Declared value"),
   };
 
   root.querySelectorAll("[data-loading]").forEach((note) => { note.hidden = true; });
@@ -65,7 +65,7 @@
     if (!rows.length) {
       const empty = document.createElement("p");
       empty.className = "chart-empty";
-      empty.textContent = t("Nothing to show yet.");
+      empty.textContent = gettext("Nothing to show yet.");
       figure.querySelector(".chart-canvas, .map")?.after(empty);
     }
   }
@@ -124,12 +124,12 @@
     const labels = data.items.map((item) => `${item.label} (${item.currency})`);
     chart(figure, {
       type: "bar",
-      data: { labels, datasets: [{ label: t("Cost per kg"), data: data.items.map((i) => i.per_kg), backgroundColor: COLOURS[1] }] },
+      data: { labels, datasets: [{ label: gettext("Cost per kg"), data: data.items.map((i) => i.per_kg), backgroundColor: COLOURS[1] }] },
       options: { plugins: { legend: { display: false } } },
     });
     fillTable(
       figure,
-      [t("Mode"), t("Cost per kg"), t("Freight cost"), t("Weight (kg)"), t("Shipments")],
+      [gettext("Mode"), gettext("Cost per kg"), gettext("Freight cost"), gettext("Weight (kg)"), gettext("Shipments")],
       data.items.map((item, index) => [labels[index], item.per_kg, item.cost, item.kg, item.shipments]),
     );
   }
@@ -140,14 +140,14 @@
       data: {
         labels: data.items.map((item) => item.label),
         datasets: [
-          { label: t("Median"), data: data.items.map((i) => i.median), backgroundColor: COLOURS[0] },
-          { label: t("90th percentile"), data: data.items.map((i) => i.p90), backgroundColor: COLOURS[1] },
+          { label: gettext("Median"), data: data.items.map((i) => i.median), backgroundColor: COLOURS[0] },
+          { label: gettext("90th percentile"), data: data.items.map((i) => i.p90), backgroundColor: COLOURS[1] },
         ],
       },
     });
     fillTable(
       figure,
-      ["", t("Median (days)"), t("90th percentile (days)"), t("Shipments counted")],
+      ["", gettext("Median (days)"), gettext("90th percentile (days)"), gettext("Shipments counted")],
       data.items.map((item) => [item.label, item.median, item.p90, item.count]),
     );
   }
@@ -159,15 +159,15 @@
       data: {
         labels,
         datasets: [
-          { label: t("Offers"), data: data.items.map((i) => i.offers), borderColor: COLOURS[0], backgroundColor: COLOURS[0] },
-          { label: t("Shipments dispatched"), data: data.items.map((i) => i.shipments), borderColor: COLOURS[1], backgroundColor: COLOURS[1] },
+          { label: gettext("Offers"), data: data.items.map((i) => i.offers), borderColor: COLOURS[0], backgroundColor: COLOURS[0] },
+          { label: gettext("Shipments dispatched"), data: data.items.map((i) => i.shipments), borderColor: COLOURS[1], backgroundColor: COLOURS[1] },
         ],
       },
       options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     });
     fillTable(
       figure,
-      [t("Week of"), t("Offers"), t("Shipments dispatched")],
+      [gettext("Week of"), gettext("Offers"), gettext("Shipments dispatched")],
       data.items.filter((i) => i.offers || i.shipments).map((i) => [i.week, i.offers, i.shipments]),
     );
   }
@@ -195,7 +195,7 @@
     }
     fillTable(
       figure,
-      [t("City"), t("Country"), t("Shipments"), t("Dispatched"), t("In transit")],
+      [gettext("City"), gettext("Country"), gettext("Shipments"), gettext("Dispatched"), gettext("In transit")],
       data.items.map((item) => [{ text: item.label, url: item.url }, item.country, item.shipments, item.shipped, item.in_transit]),
     );
   }
@@ -222,7 +222,7 @@
       .catch(() => {
         const error = document.createElement("p");
         error.className = "error";
-        error.textContent = t("This chart could not be loaded.");
+        error.textContent = gettext("This chart could not be loaded.");
         figure.append(error);
         figure.dataset.loaded = "error";
       });

@@ -1,5 +1,7 @@
 """Fixtures of the shipment workspace tests: a Milan shipment and lots ready to allocate."""
 
+import datetime as dt
+
 import pytest
 
 from donations import services as donation_services
@@ -35,3 +37,18 @@ def make_received_lot(db, coordinator):
         )
 
     return make
+
+
+@pytest.fixture
+def need(milan, coordinator):
+    """A Milan recipient's need of 5,000 non-medical respirators, with an English contact."""
+    recipient = factories.RecipientFactory(city=milan)
+    factories.ContactFactory(organisation=recipient, email="ward@ospedale.example", language="en")
+    return donation_services.need_create(
+        recipient=recipient,
+        city=milan,
+        actor=coordinator,
+        category="respirator_nonmedical",
+        quantity=5000,
+        needed_by=dt.date(2027, 1, 15),
+    )

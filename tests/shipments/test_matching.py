@@ -18,20 +18,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def need(milan, coordinator):
-    recipient = factories.RecipientFactory(city=milan)
-    factories.ContactFactory(organisation=recipient, email="ward@ospedale.example", language="en")
-    return donation_services.need_create(
-        recipient=recipient,
-        city=milan,
-        actor=coordinator,
-        category="respirator_nonmedical",
-        quantity=5000,
-        needed_by=dt.date(2027, 1, 15),
-    )
-
-
 def _received(coordinator, **values):
     lot = factories.LotFactory(**values)
     donation_services.offer_start_review(offer=lot.offer, actor=coordinator)
