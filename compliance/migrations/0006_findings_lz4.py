@@ -1,9 +1,10 @@
 """Findings are compressed with LZ4 on PostgreSQL 14+ built with it (pglz elsewhere).
 
 A check's findings are a few kilobytes of JSON, so PostgreSQL compresses each one as it is
-stored; the re-check after a rule-set edit stores one per lot, and pglz took a third of its
-database time. Only new values are compressed the new way; nothing is rewritten. Other
-databases, and servers without LZ4, are left as they are.
+stored; the re-check after a rule-set edit stores one per lot (375 MB for 100,000 lots), and
+its COPY took about 30% longer with pglz than with LZ4 (measured). Only new values are
+compressed the new way; nothing is rewritten. Other databases, and servers without LZ4, are
+left as they are.
 """
 
 from django.db import migrations
@@ -16,8 +17,7 @@ def _supports_lz4(connection) -> bool:
         return False
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings"
-            " WHERE name = 'default_toast_compression'"
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
         )
         row = cursor.fetchone()
     return bool(row and row[0])
