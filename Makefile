@@ -1,5 +1,6 @@
 # Two commands set everything up on a machine that has only Python 3.11:
 #   make run    virtual environment, install, migrate, demo data, server on 127.0.0.1:8000
+#               (another port or address: make run PORT=8811 HOST=0.0.0.0)
 #   make test   virtual environment, install, the whole suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
@@ -20,8 +21,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-# The embedded default: SQLite, eager Celery, console email, debug on.
+# The embedded default: SQLite, eager Celery, console email, debug on. Links in the emails
+# printed on the console (the receipt portal's, for one) point at this server's HOST and PORT.
 run: export DJANGO_DEBUG ?= 1
+run: export SITE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo

@@ -91,6 +91,13 @@ class ComplianceCheck(models.Model):
         indexes = [
             models.Index(fields=["result", "is_current"]),
             models.Index(fields=["country", "is_current"]),
+            # The re-check after a rule-set edit walks the stale current checks by id; the
+            # index holds only those (none, most of the time).
+            models.Index(
+                fields=["id"],
+                condition=models.Q(is_current=True, is_stale=True),
+                name="stale_current_check",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,8 +5,11 @@ front for descending); the lists' columns name the sort keys.
 """
 
 import django_filters as filters
+from django import forms
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_filters.widgets import DateRangeWidget
 
 from donations.models import DonationOffer, MaterialLot, Need
 from partners.models import SisterCity
@@ -20,6 +23,27 @@ YES_NO = [("true", _("yes")), ("false", _("no"))]
 
 def _cities():
     return SisterCity.objects.order_by("name")
+
+
+class DateRange(DateRangeWidget):
+    """Two date pickers, each named for screen readers ("Submitted: from"): the field's one
+    label cannot point at both inputs."""
+
+    def __init__(self, label, attrs=None):
+        super().__init__(attrs)
+        self.widgets = [
+            forms.DateInput(
+                format="%Y-%m-%d",
+                attrs={"type": "date", "aria-label": format_lazy("{}: {}", label, word)},
+            )
+            for word in (_("from"), _("until"))
+        ]
+
+
+def _date_range(label, field_name):
+    return filters.DateFromToRangeFilter(
+        label=label, field_name=field_name, widget=DateRange(label)
+    )
 
 
 class ListFilterSet(filters.FilterSet):
@@ -71,7 +95,7 @@ class OfferFilterSet(ListFilterSet):
     category = filters.ChoiceFilter(
         label=_("Category"), choices=Category.choices, method="with_category"
     )
-    submitted = filters.DateFromToRangeFilter(label=_("Submitted"), field_name="submitted_at")
+    submitted = _date_range(_("Submitted"), "submitted_at")
     sort = _sort(
         reference=("reference", _("Reference")),
         donor=("donor__name", _("Donor")),
@@ -153,7 +177,7 @@ class ShipmentFilterSet(ListFilterSet):
         label=_("City"), field_name="city", queryset=_cities(), to_field_name="slug"
     )
     mode = filters.MultipleChoiceFilter(label=_("Mode"), choices=Shipment.Mode.choices)
-    created = filters.DateFromToRangeFilter(label=_("Created"), field_name="created_at")
+    created = _date_range(_("Created"), "created_at")
     sort = _sort(
         reference=("reference", _("Reference")),
         city=("city__name", _("City")),

@@ -77,7 +77,7 @@ def token_list(request):
             form.add_error(None, error.message)
         else:
             request.session[SHOWN_KEY] = {"id": token.pk, "key": key}
-            return redirect("account-tokens")
+            return redirect("partners:account-tokens")
     new = request.session.pop(SHOWN_KEY, None)
     return render(
         request,
@@ -99,4 +99,4 @@ def token_revoke(request, pk: int):
     token = get_object_or_404(api_token_list(user=request.user), pk=pk)
     api_token_revoke(token=token, actor=request.user)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
-    return redirect("account-tokens")
+    return redirect("partners:account-tokens")

@@ -131,7 +131,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: without REDIS_URL every task runs eagerly in-process, so a laptop needs no broker.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost"  # a host name keeps kombu from warning
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -192,6 +192,8 @@ LOGOUT_REDIRECT_URL = "home"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our zh_Hans number format groups thousands with commas (Django's has no separator).
+FORMAT_MODULE_PATH = ["sfiec.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -248,8 +250,6 @@ REST_FRAMEWORK = {
 # A list's COUNT(*) of at least this many rows is cached this long (sfiec.api.pagination).
 API_LIST_COUNT_CACHE_SECONDS = env.int("API_LIST_COUNT_CACHE_SECONDS", default=10)
 API_LIST_COUNT_CACHE_MIN = env.int("API_LIST_COUNT_CACHE_MIN", default=1000)
-# Only bench/api_lists.py turns this on: it registers the naive lots list it compares against.
-API_BENCH_NAIVE = env.bool("API_BENCH_NAIVE", default=False)
 # Personal API tokens (Account → API tokens) last at most this many days.
 API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=90)
 API_DESCRIPTION = f"""

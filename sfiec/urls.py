@@ -1,11 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-
-from partners import token_views
 
 from . import views
 from .api.auth import TokenObtainView
@@ -19,13 +16,6 @@ api_v1 = [
     path("", include("dashboard.api.urls")),
 ]
 
-if settings.API_BENCH_NAIVE:  # bench/api_lists.py only; never on in the product
-    from donations.api.bench_views import NaiveLotViewSet
-
-    api_v1.append(
-        path("bench/naive-lots/", NaiveLotViewSet.as_view({"get": "list"}), name="bench-naive-lots")
-    )
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
@@ -34,8 +24,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/landing/", views.login_landing, name="login-landing"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("account/tokens/", token_views.token_list, name="account-tokens"),
-    path("account/tokens/<int:pk>/revoke/", token_views.token_revoke, name="account-token-revoke"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

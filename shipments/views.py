@@ -6,6 +6,7 @@ answers 403 to anyone else, anonymous users go to the login page). State changes
 """
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -188,10 +189,15 @@ def shipment_detail(request, reference):
 
 
 @action_required("shipment.allocate")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def shipment_line_add(request, reference):
-    """Logistics officers: allocate part of an available lot, in cartons, to a draft shipment."""
+    """Logistics officers: allocate part of an available lot, in cartons, to a draft shipment.
+
+    A refused line is shown at this URL; reloading it (a GET) goes back to the lines.
+    """
     shipment = _shipment_or_404(reference)
+    if request.method == "GET":
+        return _to_detail(reference, "add-lines")
     form = LineAddForm(request.POST)
     lot = None
     if form.is_valid():
@@ -213,7 +219,11 @@ def shipment_line_add(request, reference):
             messages.success(
                 request,
                 _("%(quantity)s units of %(lot)s added in %(cartons)s cartons.")
-                % {"quantity": quantity, "lot": lot.reference, "cartons": cartons},
+                % {
+                    "quantity": intcomma(quantity),
+                    "lot": lot.reference,
+                    "cartons": intcomma(cartons),
+                },
             )
             return _to_detail(reference, "lines")
     return _detail(request, shipment, line_form=form, line_lot=lot, status=_refused(form))
@@ -235,10 +245,15 @@ def shipment_line_remove(request, reference, pk):
 
 
 @action_required("shipment.transition")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def shipment_move(request, reference):
-    """Logistics officers: move the shipment to another status; each move is a tracking event."""
+    """Logistics officers: move the shipment to another status; each move is a tracking event.
+
+    A refused move is shown at this URL; reloading it (a GET) goes back to the status.
+    """
     shipment = _shipment_or_404(reference)
+    if request.method == "GET":
+        return _to_detail(reference, "status")
     target = request.POST.get("target", "")
     if target not in SHIPMENT_WORKFLOW.labels:
         raise Http404

@@ -1,8 +1,11 @@
 """The evaluation: a rule book selects and compiles the rules that apply, then judges lots.
 
 A ``RuleBook`` holds a validated, versioned rule set; for one destination and pair of dates
-it compiles the rules that apply into a per-category plan (cached), then evaluates any
-number of lots against that plan.
+it compiles the rules that apply into a per-category plan, then evaluates any number of lots
+against that plan. Plans are cached by what they select, not by the dates themselves: the
+rule and route windows cut each side's calendar into a few intervals, and every pair of dates
+in the same two intervals selects the same rules and routes, so lots shipped on thousands of
+different dates share a handful of plans (and their memoised findings).
 
 Dates: export-side rules and their routes are judged on the export date, destination-side
 rules (and shelf life) on the arrival date.
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,11 +34,12 @@ from compliance.engine.kinds import (
     CompiledRule,
     Destination,
     RouteCheck,
+    ShelfLifeCheck,
     compile_rule,
     in_window,
     matches_country,
 )
-from compliance.engine.schema import SIDE_EXPORT, validate_rules
+from compliance.engine.schema import SIDE_DESTINATION, SIDE_EXPORT, validate_rules
 
 # --------------------------------------------------------------------------- the rule book
 
@@ -48,6 +53,8 @@ class RuleBook:
         self._rules = rules
         self._order = {rule.id: index for index, rule in enumerate(rules)}
         self._plans: dict[tuple, dict[str, tuple[Check, ...]]] = {}
+        self._destinations: dict[tuple, Destination] = {}
+        self._bounds = {side: _boundaries(rules, side) for side in (SIDE_EXPORT, SIDE_DESTINATION)}
 
     @classmethod
     def from_data(cls, *, version: str, rules: list[dict], catalogue: Catalogue) -> RuleBook:
@@ -102,7 +109,19 @@ class RuleBook:
         The rules that apply are selected and compiled once per call; each lot then runs
         only its category's checks.
         """
-        plan = self._plan(country, export_date, arrival_date, min_shelf_life_days)
+        # Validated once per distinct arguments (their types too: True == 1, for one).
+        args = (country, export_date, arrival_date, min_shelf_life_days)
+        key = (*args, *map(type, args))
+        try:
+            env = self._destinations.get(key)
+        except TypeError:  # unhashable: the validation below says what is wrong
+            env = None
+        if env is None:
+            env = self._destination(*args)
+            if len(self._destinations) >= _PLAN_CACHE_SIZE * 16:
+                self._destinations.clear()
+            self._destinations[key] = env
+        plan = self._plan(env)
         results = []
         append = results.append
         for facts in lots:
@@ -113,7 +132,7 @@ class RuleBook:
             findings = []
             worst = 0
             for check in checks:
-                finding = check(facts)
+                finding = check(facts, env)
                 if finding is not None:
                     findings.append(finding)
                     rank = RANK[finding.severity]
@@ -122,15 +141,14 @@ class RuleBook:
             append(Evaluation(RESULTS[worst], tuple(findings)))
         return results
 
-    def _plan(
-        self,
-        country: str,
-        export_date: dt.date,
-        arrival_date: dt.date,
-        min_shelf_life_days: int | None,
-    ) -> dict[str, tuple[Check, ...]]:
-        env = self._destination(country, export_date, arrival_date, min_shelf_life_days)
-        key = (env.country, export_date, arrival_date, env.min_shelf_life_days)
+    def _plan(self, env: Destination) -> dict[str, tuple[Check, ...]]:
+        """The plan for the destination: cached by the date intervals, not the dates."""
+        key = (
+            env.country,
+            env.min_shelf_life_days,
+            bisect_right(self._bounds[SIDE_EXPORT], env.export_date),
+            bisect_right(self._bounds[SIDE_DESTINATION], env.arrival_date),
+        )
         cached = self._plans.get(key)
         if cached is None:
             if len(self._plans) >= _PLAN_CACHE_SIZE:
@@ -139,6 +157,8 @@ class RuleBook:
         return cached
 
     def _build_plan(self, env: Destination) -> dict[str, tuple[Check, ...]]:
+        """Select and compile the rules for ``env``; the checks keep nothing of its dates
+        but the intervals they fall in (``_plan``), so the plan serves the whole interval."""
         export_date, arrival_date = env.export_date, env.arrival_date
         plan: dict[str, list[Check]] = {category: [] for category in CATEGORIES}
         covered: set[str] = set()
@@ -152,7 +172,7 @@ class RuleBook:
             if rule.kind == "unprofiled_country":
                 if env.profile is None:
                     for category in rule.categories or CATEGORIES:
-                        plan[category].append(AlwaysCheck(rule, env))
+                        plan[category].append(AlwaysCheck(rule))
                 continue
             if rule.kind == "destination_unruled":
                 deferred.append(rule)
@@ -167,7 +187,7 @@ class RuleBook:
                 continue  # unprofiled_country speaks for the whole destination
             for category in rule.categories or CATEGORIES:
                 if category not in covered:
-                    plan[category].append(AlwaysCheck(rule, env))
+                    plan[category].append(AlwaysCheck(rule))
         order = self._order
         return {
             category: tuple(sorted(checks, key=lambda check: order[check.rule.id]))
@@ -184,8 +204,10 @@ class RuleBook:
                 if route.countries is not None and not matches_country(route.countries, env):
                     continue
                 (open_routes if route.in_window(day) else closed_routes).append(route)
-            return RouteCheck(rule, env, open_routes, closed_routes)
-        return CHECKS[kind](rule, env)
+            return RouteCheck(rule, open_routes, closed_routes)
+        if kind == "shelf_life":
+            return ShelfLifeCheck(rule, env.min_shelf_life_days)
+        return CHECKS[kind](rule)
 
     def _destination(
         self,
@@ -225,8 +247,27 @@ class RuleBook:
         )
 
 
-# Compiled plans are reused across calls for the same destination and dates.
-_PLAN_CACHE_SIZE = 64
+# Compiled plans are reused across calls for the same destination and date intervals.
+_PLAN_CACHE_SIZE = 256
+_ONE_DAY = dt.timedelta(days=1)
+
+
+def _boundaries(rules: Iterable[CompiledRule], side: str) -> tuple[dt.date, ...]:
+    """The days on which a window of a ``side`` rule or of one of its routes opens or has
+    just closed, sorted: two days with as many boundaries on or before them fall in the same
+    windows (``in_window``), so they select the same rules and routes."""
+    days = set()
+    for rule in rules:
+        if rule.side != side:
+            continue
+        windows = [(rule.effective_from, rule.effective_to)]
+        windows += [(route.effective_from, route.effective_to) for route in rule.routes]
+        for start, end in windows:
+            if start is not None:
+                days.add(start)
+            if end is not None and end < dt.date.max:
+                days.add(end + _ONE_DAY)
+    return tuple(sorted(days))
 
 
 def load_rulebook(path: Path | None = None, catalogue: Catalogue | None = None) -> RuleBook:

@@ -2,13 +2,16 @@
 
 ``compile_rule`` turns a validated rule (``compliance.engine.schema``) into the frozen
 ``CompiledRule`` the checks read; ``CHECKS`` maps each kind to its check class. A check is
-compiled for one category of one destination and pair of dates (see ``RuleBook``), and is
-called once per lot; findings that depend only on a few of the lot's facts are memoised.
+compiled for one category of one destination and the routes open on its day (see
+``RuleBook``), and is called once per lot with the ``Destination`` (country and dates) of
+the evaluation; findings that depend only on a few of the lot's facts are memoised, with the
+dates in the key when the rule's messages quote them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -72,6 +75,8 @@ class CompiledRule:
     source: str
     params: dict
     routes: tuple[CompiledRoute, ...] = ()
+    # The messages quote the export or arrival date: memoised findings are keyed by them.
+    dated: bool = False
 
 
 # --------------------------------------------------------------------------- messages
@@ -179,77 +184,86 @@ def _finding(rule: CompiledRule, severity: str, message: str, message_zh: str, v
 
 
 class Check:
-    """One rule compiled for one category of one destination and pair of dates."""
+    """One rule compiled for one category of one destination and the routes open on its day;
+    called with a lot's facts and the evaluation's ``Destination`` (its dates)."""
 
-    __slots__ = ("rule", "env", "window")
+    __slots__ = ("rule", "window")
 
-    def __init__(self, rule: CompiledRule, env: Destination):
+    def __init__(self, rule: CompiledRule):
         self.rule = rule
-        self.env = env
         self.window = (rule.effective_from, rule.effective_to)
 
-    def __call__(self, facts: LotFacts) -> Finding | None:
+    def __call__(self, facts: LotFacts, env: Destination) -> Finding | None:
         raise NotImplementedError
 
-    def values(self, facts: LotFacts, window=None, **extra) -> _Placeholders:
-        return _Placeholders(facts, self.env, window or self.window, **extra)
+    def values(self, facts: LotFacts, env: Destination, window=None, **extra) -> _Placeholders:
+        return _Placeholders(facts, env, window or self.window, **extra)
 
-    def emit(self, facts: LotFacts, **extra) -> Finding:
+    def emit(self, facts: LotFacts, env: Destination, **extra) -> Finding:
         rule = self.rule
         return _finding(
-            rule, rule.severity, rule.message, rule.message_zh, self.values(facts, **extra)
+            rule, rule.severity, rule.message, rule.message_zh, self.values(facts, env, **extra)
         )
 
 
 _MEMO_LIMIT = 4096
+# A finding that quotes the dates, or the days left, serves the lots of one shipment: plans
+# serve every date in their windows, so these memos keep only the recent ones.
+_DATED_MEMO_LIMIT = 256
 
 
 class MemoCheck(Check):
     """A check whose finding depends only on the lot's standard, whitelist flag, HS code and
-    the attachment kinds the check reads (``kinds``), so it is computed once per distinct
-    combination: lots in a batch mostly share these, while formatting messages is costly."""
+    the attachment kinds the check reads (``kinds``), and on the dates only if its messages
+    quote them, so it is computed once per distinct combination: lots mostly share these,
+    while formatting messages is costly."""
 
-    __slots__ = ("memo", "kinds")
+    __slots__ = ("memo", "kinds", "limit")
 
-    def __init__(self, rule: CompiledRule, env: Destination, kinds: frozenset[str] = frozenset()):
-        super().__init__(rule, env)
+    def __init__(self, rule: CompiledRule, kinds: frozenset[str] = frozenset()):
+        super().__init__(rule)
         self.memo: dict = {}
         self.kinds = kinds
+        self.limit = _DATED_MEMO_LIMIT if rule.dated else _MEMO_LIMIT
 
-    def __call__(self, facts: LotFacts) -> Finding | None:
+    def __call__(self, facts: LotFacts, env: Destination) -> Finding | None:
         key = (
             facts.standard,
             facts.attachments & self.kinds if self.kinds else None,
             facts.manufacturer_whitelisted,
             facts.hs_code,
+            (env.export_date, env.arrival_date) if self.rule.dated else None,
         )
         try:
             return self.memo[key]
         except KeyError:
-            if len(self.memo) >= _MEMO_LIMIT:
+            if len(self.memo) >= self.limit:
                 self.memo.clear()  # plans are cached; keep a long-lived process bounded
-            finding = self.memo[key] = self.compute(facts)
+            finding = self.memo[key] = self.compute(facts, env)
             return finding
 
-    def compute(self, facts: LotFacts) -> Finding | None:
+    def compute(self, facts: LotFacts, env: Destination) -> Finding | None:
         raise NotImplementedError
 
 
 class RouteCheck(MemoCheck):
     """export_requirement / destination_accepts: the lot must qualify through one route."""
 
-    __slots__ = ("open_routes", "closed_routes")
+    __slots__ = ("open_routes", "closed_routes", "explained")
 
-    def __init__(self, rule, env, open_routes, closed_routes):
+    def __init__(self, rule, open_routes, closed_routes):
         kinds = frozenset().union(
             *(route.attachments_all | route.attachments_any for route in open_routes)
         )
-        super().__init__(rule, env, kinds)
+        super().__init__(rule, kinds)
         # Routes that give the mildest outcome are tried first.
         self.open_routes = tuple(sorted(open_routes, key=lambda route: RANK[route.severity]))
         self.closed_routes = tuple(closed_routes)
+        # Why no route admits a lot does not depend on the dates: a rule whose message
+        # quotes them (memoised per pair of dates) explains each kind of lot once.
+        self.explained: dict = {}
 
-    def compute(self, facts: LotFacts) -> Finding | None:
+    def compute(self, facts: LotFacts, env: Destination) -> Finding | None:
         for route in self.open_routes:
             if route.admits(facts):
                 if route.severity == RESULT_PASS:
@@ -260,14 +274,19 @@ class RouteCheck(MemoCheck):
                     route.severity,
                     route.message,
                     route.message_zh,
-                    self.values(facts, window),
+                    self.values(facts, env, window),
                     source=route.source,
                 )
-        english, chinese = self.explain(facts)
-        return self.emit(facts, routes=english, routes_zh=chinese)
+        key = (facts.standard, facts.attachments & self.kinds, facts.manufacturer_whitelisted)
+        texts = self.explained.get(key)
+        if texts is None:
+            if len(self.explained) >= _MEMO_LIMIT:
+                self.explained.clear()
+            texts = self.explained[key] = self.explain(facts, env.catalogue)
+        english, chinese = texts
+        return self.emit(facts, env, routes=english, routes_zh=chinese)
 
-    def explain(self, facts: LotFacts) -> tuple[str, str]:
-        catalogue = self.env.catalogue
+    def explain(self, facts: LotFacts, catalogue: Catalogue) -> tuple[str, str]:
         lines_en, lines_zh = [], []
         for route in self.open_routes:
             reasons_en, reasons_zh = [], []
@@ -314,11 +333,11 @@ class InspectionCheck(MemoCheck):
 
     __slots__ = ("codes",)
 
-    def __init__(self, rule, env):
-        super().__init__(rule, env)
+    def __init__(self, rule):
+        super().__init__(rule)
         self.codes = rule.params["codes"]
 
-    def compute(self, facts: LotFacts) -> Finding | None:
+    def compute(self, facts: LotFacts, env: Destination) -> Finding | None:
         digits = (facts.hs_code or "").replace(".", "").replace(" ", "")
         if len(digits) == 10:
             matched = [digits] if digits in self.codes else []
@@ -326,13 +345,13 @@ class InspectionCheck(MemoCheck):
             # A six- or eight-digit code may hide several listed ten-digit codes.
             matched = [code for code in self.codes if code.startswith(digits)]
         else:
-            cn = self.env.catalogue.hs_codes[facts.category]["cn"]
+            cn = env.catalogue.hs_codes[facts.category]["cn"]
             matched = [cn] if cn in self.codes else []
         if not matched:
             return None
         english = ", ".join(f"{code} ({self.codes[code]['label']})" for code in matched)
         chinese = "、".join(f"{code}（{self.codes[code]['label_zh']}）" for code in matched)
-        return self.emit(facts, codes=english, codes_zh=chinese)
+        return self.emit(facts, env, codes=english, codes_zh=chinese)
 
 
 class ShelfLifeCheck(Check):
@@ -340,24 +359,24 @@ class ShelfLifeCheck(Check):
 
     __slots__ = ("check", "min_days", "fraction", "memo")
 
-    def __init__(self, rule, env):
-        super().__init__(rule, env)
+    def __init__(self, rule, min_shelf_life_days: int | None):
+        super().__init__(rule)
         self.memo: dict = {}
         self.check = rule.params["check"]
         self.fraction = rule.params.get("short_life_fraction")
-        self.min_days = env.min_shelf_life_days
+        self.min_days = min_shelf_life_days
         if self.min_days is None:
             self.min_days = rule.params["default_min_days"]
 
-    def __call__(self, facts: LotFacts) -> Finding | None:
+    def __call__(self, facts: LotFacts, env: Destination) -> Finding | None:
         expiry = facts.expiry_date
         if self.check == "unknown":
-            return self.remember(facts, None) if expiry is None else None
+            return self.remember(facts, env, None) if expiry is None else None
         if expiry is None:
             return None
-        days_left = (expiry - self.env.arrival_date).days
+        days_left = (expiry - env.arrival_date).days
         if self.check == "expired":
-            return self.remember(facts, days_left) if days_left < 0 else None
+            return self.remember(facts, env, days_left) if days_left < 0 else None
         if days_left < 0:
             return None  # the "expired" check reports it
         threshold = self.min_days
@@ -368,13 +387,22 @@ class ShelfLifeCheck(Check):
                 threshold = int(total * self.fraction)
         if days_left >= threshold:
             return None
-        return self.remember(facts, days_left, threshold)
+        return self.remember(facts, env, days_left, threshold)
 
-    def remember(self, facts: LotFacts, days_left: int | None, threshold: int = 0) -> Finding:
-        key = (facts.expiry_date, threshold, facts.standard, facts.hs_code)
+    def remember(
+        self, facts: LotFacts, env: Destination, days_left: int | None, threshold: int = 0
+    ) -> Finding:
+        key = (
+            facts.expiry_date,
+            threshold,
+            facts.standard,
+            facts.hs_code,
+            env.arrival_date,
+            env.export_date if self.rule.dated else None,
+        )
         finding = self.memo.get(key)
         if finding is None:
-            if len(self.memo) >= _MEMO_LIMIT:
+            if len(self.memo) >= _DATED_MEMO_LIMIT:
                 self.memo.clear()
             if days_left is None:
                 extra = dict.fromkeys(("expiry_date", "days_left", "days_expired"), "—")
@@ -385,7 +413,7 @@ class ShelfLifeCheck(Check):
                     "days_expired": str(-days_left),
                 }
             extra["min_days"] = str(threshold or self.min_days)
-            finding = self.memo[key] = self.emit(facts, **extra)
+            finding = self.memo[key] = self.emit(facts, env, **extra)
         return finding
 
 
@@ -394,7 +422,7 @@ class HsCodeCheck(MemoCheck):
 
     __slots__ = ()
 
-    def compute(self, facts: LotFacts) -> Finding | None:
+    def compute(self, facts: LotFacts, env: Destination) -> Finding | None:
         if facts.hs_code:
             if is_valid_hs_code(facts.hs_code):
                 return None
@@ -404,11 +432,11 @@ class HsCodeCheck(MemoCheck):
                 self.rule.severity,
                 params["invalid_message"],
                 params["invalid_message_zh"],
-                self.values(facts),
+                self.values(facts, env),
             )
-        if self.env.catalogue.hs_codes[facts.category]["hs"]:
+        if env.catalogue.hs_codes[facts.category]["hs"]:
             return None
-        return self.emit(facts)
+        return self.emit(facts, env)
 
 
 class AttachmentsCheck(MemoCheck):
@@ -416,13 +444,13 @@ class AttachmentsCheck(MemoCheck):
 
     __slots__ = ("all_of", "any_of")
 
-    def __init__(self, rule, env):
+    def __init__(self, rule):
         self.all_of = frozenset(rule.params.get("all_of") or ())
         self.any_of = frozenset(rule.params.get("any_of") or ())
-        super().__init__(rule, env, self.all_of | self.any_of)
+        super().__init__(rule, self.all_of | self.any_of)
 
-    def compute(self, facts: LotFacts) -> Finding | None:
-        catalogue = self.env.catalogue
+    def compute(self, facts: LotFacts, env: Destination) -> Finding | None:
+        catalogue = env.catalogue
         parts_en, parts_zh = [], []
         missing = self.all_of - facts.attachments
         if missing:
@@ -435,7 +463,7 @@ class AttachmentsCheck(MemoCheck):
             parts_zh.append(f"以下任一：{chinese}")
         if not parts_en:
             return None
-        return self.emit(facts, missing="; ".join(parts_en), missing_zh="；".join(parts_zh))
+        return self.emit(facts, env, missing="; ".join(parts_en), missing_zh="；".join(parts_zh))
 
 
 class StandardCategoryCheck(MemoCheck):
@@ -443,13 +471,13 @@ class StandardCategoryCheck(MemoCheck):
 
     __slots__ = ()
 
-    def compute(self, facts: LotFacts) -> Finding | None:
+    def compute(self, facts: LotFacts, env: Destination) -> Finding | None:
         if not facts.standard:
             return None
-        spec = self.env.catalogue.standards.get(facts.standard)
+        spec = env.catalogue.standards.get(facts.standard)
         if spec is not None and facts.category in spec.category:
             return None
-        return self.emit(facts)
+        return self.emit(facts, env)
 
 
 class AlwaysCheck(MemoCheck):
@@ -458,8 +486,8 @@ class AlwaysCheck(MemoCheck):
 
     __slots__ = ()
 
-    def compute(self, facts: LotFacts) -> Finding:
-        return self.emit(facts)
+    def compute(self, facts: LotFacts, env: Destination) -> Finding:
+        return self.emit(facts, env)
 
 
 def matches_country(countries: frozenset[str], env: Destination) -> bool:
@@ -512,9 +540,27 @@ def compile_route(route, catalogue: Catalogue) -> CompiledRoute:
     )
 
 
+_DATE_PLACEHOLDERS = frozenset({"export_date", "arrival_date"})
+
+
+def _quotes_dates(*templates: str | None) -> bool:
+    """True if any of the message templates quotes the export or arrival date."""
+    return any(
+        name in _DATE_PLACEHOLDERS
+        for text in templates
+        if text
+        for _literal, name, _spec, _conversion in string.Formatter().parse(text)
+    )
+
+
 def compile_rule(rule: RuleBase, catalogue: Catalogue) -> CompiledRule:
     """A validated rule as the checks read it."""
     routes = getattr(rule.params, "routes", ())
+    params = rule.params.model_dump(exclude={"routes"})
+    templates = [rule.message, rule.message_zh]
+    templates += [params.get("invalid_message"), params.get("invalid_message_zh")]
+    for route in routes:
+        templates += [route.message, route.message_zh]
     return CompiledRule(
         id=rule.id,
         kind=rule.kind,
@@ -527,6 +573,7 @@ def compile_rule(rule: RuleBase, catalogue: Catalogue) -> CompiledRule:
         message=rule.message,
         message_zh=rule.message_zh,
         source=rule.source,
-        params=rule.params.model_dump(exclude={"routes"}),
+        params=params,
         routes=tuple(compile_route(route, catalogue) for route in routes),
+        dated=_quotes_dates(*templates),
     )

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from donations.forms import MAX_LOTS, LotFieldsForm
 from donations.models import Attachment, DonationOffer, MaterialLot, Need
 from partners.models import Organisation, SisterCity
+from sfiec.api.serializers import ReadOnlyListSerializer
 from sfiec.choices import AttachmentKind
 
 
@@ -70,6 +71,7 @@ class LotSerializer(serializers.ModelSerializer):
             "received_at",
         ]
         read_only_fields = fields
+        list_serializer_class = ReadOnlyListSerializer
 
 
 class OfferSerializer(serializers.ModelSerializer):

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from donations import selectors, services
 from donations.api import serializers as s
+from donations.models import MaterialLot
 from sfiec.api.permissions import ActionPermission, IsPartner, IsStaffMember, may
 from sfiec.roles import user_may
 from sfiec.throttling import ClientAddressThrottle
@@ -149,7 +150,17 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     ordering_fields = ["created_at", "expires_on", "status"]
 
     def get_queryset(self):
-        return selectors.lot_list(user=self.request.user)
+        lots = selectors.lot_list(user=self.request.user)
+        if self.action == "list":
+            # The list shows the offer's reference and the standard's slug: only those columns
+            # of the joined rows (the standard's JSON lists are not read for every lot).
+            columns = [field.name for field in MaterialLot._meta.concrete_fields]
+            return (
+                lots.select_related(None)
+                .select_related("offer", "standard")
+                .only(*columns, "offer__reference", "standard__slug")
+            )
+        return lots
 
     def get_permissions(self):
         if self.action in self.action_permissions:

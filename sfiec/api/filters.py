@@ -76,9 +76,24 @@ def query_params_check(view, request, queryset) -> None:
 
 
 class StrictFilterBackend(drf_filters.DjangoFilterBackend):
-    """django-filter with StrictFilterSet, and the gate for unknown parameters (runs first)."""
+    """django-filter with StrictFilterSet, and the gate for unknown parameters (runs first).
+
+    The FilterSet django-filter builds from a view's ``filterset_fields`` is built once per view
+    and model, not twice per request; and a request that names none of its filters skips it
+    (its form, with a queryset per foreign-key filter, cost a list a millisecond or more).
+    """
 
     filterset_base = StrictFilterSet
+    _auto_filtersets: dict = {}
+
+    def get_filterset_class(self, view, queryset=None):
+        fields = getattr(view, "filterset_fields", None)
+        if getattr(view, "filterset_class", None) or not fields or queryset is None:
+            return super().get_filterset_class(view, queryset)
+        key = (type(view), queryset.model, repr(fields))
+        if key not in self._auto_filtersets:
+            self._auto_filtersets[key] = super().get_filterset_class(view, queryset)
+        return self._auto_filtersets[key]
 
     def query_params_for(self, view, queryset):
         filterset_class = self.get_filterset_class(view, queryset)
@@ -90,6 +105,9 @@ class StrictFilterBackend(drf_filters.DjangoFilterBackend):
         if carrier_id is not None:
             # A tracking token sees only its carrier's objects (partners.api.authentication).
             queryset = queryset.filter(**{view.tracking_scope_field: carrier_id})
+        named = set(request.query_params) & self.query_params_for(view, queryset)
+        if not named and not getattr(view, "filterset_class", None):
+            return queryset  # an empty filter of filterset_fields filters nothing
         return super().filter_queryset(request, queryset, view)
 
 

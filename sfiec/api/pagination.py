@@ -58,7 +58,7 @@ class CachedCountPaginator(Paginator):
         if not seconds or query is None:
             return super().count
         try:
-            sql, params = query.sql_with_params()
+            sql, params = _counted_rows_sql(query)
         except EmptyResultSet:
             return 0
         digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
@@ -76,6 +76,15 @@ class CachedCountPaginator(Paginator):
                 except Exception:  # noqa: BLE001
                     logger.warning("List count cache unavailable", exc_info=True)
         return count
+
+
+def _counted_rows_sql(query) -> tuple[str, tuple]:
+    """SQL that names the rows a COUNT(*) of ``query`` counts: an EXISTS over its joins and
+    filters, which compiles in a fraction of the time of the page's select (no columns, no
+    ordering). A DISTINCT counts distinct selected columns, so there the whole select."""
+    if query.distinct:
+        return query.sql_with_params()
+    return query.exists(limit=False).sql_with_params()
 
 
 def data_version() -> int:

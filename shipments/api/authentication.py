@@ -59,12 +59,17 @@ class TrackingTokenForShipment(BasePermission):
             return False
         if str(token.shipment_id) != str(view.kwargs.get("pk")):
             return False
-        target = request.data.get("status") if hasattr(request.data, "get") else None
-        if target not in CARRIER_STATUSES:
-            # Raised, not returned: the composed permission would lose the message.
-            labels = ", ".join(str(SHIPMENT_WORKFLOW.labels[s]) for s in CARRIER_STATUSES)
-            raise PermissionDenied(f"A tracking token may only report these moves: {labels}.")
+        # Raised, not returned: the composed permission would lose the message.
+        carrier_move_check(request.data.get("status") if hasattr(request.data, "get") else None)
         return True
+
+
+def carrier_move_check(target) -> None:
+    """A carrier (a shipment's tracking token, or an API token scoped to tracking) reports the
+    goods' moves only: never a cancellation or a step back to draft, which give lots back."""
+    if target not in CARRIER_STATUSES:
+        labels = ", ".join(str(SHIPMENT_WORKFLOW.labels[s]) for s in CARRIER_STATUSES)
+        raise PermissionDenied(f"A tracking token may only report these moves: {labels}.")
 
 
 class TrackingTokenScheme(OpenApiAuthenticationExtension):

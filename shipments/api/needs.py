@@ -69,9 +69,25 @@ class NeedSerializer(serializers.ModelSerializer):
             "offers_paused",
         ]
         read_only_fields = ["status"]
+        extra_kwargs = {
+            "notes": {"help_text": "The foundation's notes: returned to staff only."},
+        }
 
     def get_accepted_standards_text(self, need) -> list[str]:
         return [standard.title for standard in need.accepted_standards.all()]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["recipient"].queryset = fields["recipient"].queryset.filter(is_active=True)
+        fields["city"].queryset = fields["city"].queryset.filter(is_active=True)
+        return fields
+
+    def to_representation(self, need):
+        data = super().to_representation(need)
+        request = self.context.get("request")
+        if request is None or not user_is_staff_member(request.user):
+            data.pop("notes", None)  # the foundation's own notes; the board shows them to no one
+        return data
 
 
 class CandidateSerializer(serializers.ModelSerializer):
@@ -178,10 +194,11 @@ class NeedViewSet(
         return selectors.need_list(statuses=NEED_OPEN_STATUSES)
 
     def _respond(self, need, code=status.HTTP_200_OK):
-        return Response(NeedSerializer(selectors.need_list().get(pk=need.pk)).data, status=code)
+        need = selectors.need_list().get(pk=need.pk)
+        return Response(self.get_serializer(need).data, status=code)
 
     def create(self, request, *args, **kwargs):
-        serializer = NeedSerializer(data=request.data)
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         need = donation_services.need_create(
@@ -196,7 +213,7 @@ class NeedViewSet(
     def update(self, request, *args, **kwargs):
         need = self.get_object()
         partial = kwargs.pop("partial", False)
-        serializer = NeedSerializer(need, data=request.data, partial=partial)
+        serializer = self.get_serializer(need, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         for fixed in ("city", "recipient"):

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from donations.models import MaterialLot
 from partners.models import Contact, Organisation, SisterCity
+from sfiec.api.serializers import ReadOnlyListSerializer
 from shipments.models import Shipment, ShipmentLine, TrackingEvent
 from shipments.services import SHIPMENT_FIELDS
 
@@ -59,6 +60,8 @@ class ShipmentSerializer(serializers.ModelSerializer):
             "events",
         ]
         read_only_fields = fields
+        # A page renders its lines and events from .values(), not model instances.
+        list_serializer_class = ReadOnlyListSerializer
 
 
 class ShipmentWriteSerializer(serializers.ModelSerializer):

@@ -4,12 +4,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from partners.api.authentication import token_carrier_id
 from sfiec.api.permissions import ActionPermission, may
+from sfiec.api.serializers import values_columns
 from shipments import selectors, services
 from shipments.api.authentication import (
     StaffReads,
     TrackingTokenAuthentication,
     TrackingTokenForShipment,
+    carrier_move_check,
 )
 from shipments.api.documents import ShipmentDocumentsMixin
 from shipments.api.serializers import (
@@ -50,6 +53,15 @@ class ShipmentViewSet(
     ordering_fields = ["created_at", "planned_departure_on", "expected_arrival_on", "freight_cost"]
 
     def get_queryset(self):
+        if self.action == "list":
+            # A page is read as .values() rows, its lines and events with one query each, and
+            # rendered without model instances (sfiec.api.serializers).
+            return (
+                selectors.shipment_list()
+                .select_related(None)
+                .prefetch_related(None)
+                .values(*values_columns(ShipmentSerializer))
+            )
         return selectors.shipment_list()
 
     def get_serializer_class(self):
@@ -114,6 +126,8 @@ class ShipmentViewSet(
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if token_carrier_id(request) is not None:
+            carrier_move_check(data["status"])
         services.shipment_transition(
             shipment=shipment,
             target=data["status"],

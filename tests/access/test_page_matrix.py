@@ -171,13 +171,15 @@ PAGES: dict[str, Page] = {
     "login": Page(PUBLIC, post=200),
     "login-landing": Page(PUBLIC, get=302),
     "logout": Page(PUBLIC, get=None, post=302),
-    "account-tokens": Page(
+    "partners:account-tokens": Page(
         STAFF_OR_PARTNER,
         post=302,
         body=lambda w: {"name": "scanner", "scope": "read_only", "days": 30},
         writes=True,
     ),
-    "account-token-revoke": Page(OWN_TOKEN, get=None, post=302, args=_pk("api_token"), writes=True),
+    "partners:account-token-revoke": Page(
+        OWN_TOKEN, get=None, post=302, args=_pk("api_token"), writes=True
+    ),
     "partners:email-language": Page(
         SIGNED_IN, post=302, body=lambda w: {"language": "zh-hans"}, writes=True
     ),
@@ -364,7 +366,7 @@ PAGES: dict[str, Page] = {
     ),
     "shipments:line-add": Page(
         action("shipment.allocate"),
-        get=None,
+        get=302,  # a reload of a refused form goes back to the shipment page
         post=302,
         args=_ref("draft"),
         body=lambda w: {"lot": w.free_lot.pk, "quantity": 1000},
@@ -379,7 +381,7 @@ PAGES: dict[str, Page] = {
     ),
     "shipments:move": Page(
         action("shipment.transition"),
-        get=None,
+        get=302,  # a reload of a refused form goes back to the shipment page
         post=302,
         args=_ref("draft"),
         body=lambda w: {"target": "cancelled", "note": "The hospital was supplied locally."},

@@ -1219,3 +1219,39 @@ def test_every_placeholder_the_schema_allows_has_a_value():
         "unprofiled_country",
         "destination_unruled",
     } == set(RULE_KINDS)
+
+
+def _window_days(ruleset) -> set[date]:
+    """Every day a window of a rule or of one of its routes opens or closes."""
+    days = set()
+    for rule in ruleset["rules"]:
+        windows = [rule] + list(rule.get("params", {}).get("routes", []))
+        for window in windows:
+            for key in ("effective_from", "effective_to"):
+                if window.get(key):
+                    days.add(date.fromisoformat(str(window[key])))
+    return days
+
+
+def test_plans_shared_across_dates_judge_as_a_plan_made_for_those_dates(rulebook, ruleset):
+    """One rule book reuses a plan for every date in the same windows; each evaluation must
+    equal one by a fresh rule book that compiles a plan for exactly those dates, on both
+    sides of every window's first and last day."""
+    from datetime import timedelta
+
+    lots = [case.facts for case in CASES]
+    days = sorted(_window_days(ruleset))
+    assert len(days) > 10
+    pairs = []
+    for day in days:
+        for edge in (day - timedelta(days=1), day, day + timedelta(days=1)):
+            pairs += [(edge, edge + timedelta(days=10)), (edge - timedelta(days=10), edge)]
+    shared = RuleBook(version=rulebook.version, rules=rulebook._rules, catalogue=rulebook.catalogue)
+    for country in ("IT", "KR", "KH", "US"):
+        for export, arrival in pairs:
+            fresh = RuleBook(
+                version=rulebook.version, rules=rulebook._rules, catalogue=rulebook.catalogue
+            )
+            dates = {"country": country, "export_date": export, "arrival_date": arrival}
+            assert shared.evaluate_many(lots, **dates) == fresh.evaluate_many(lots, **dates), dates
+    assert len(shared._plans) < len(pairs)

@@ -3,6 +3,7 @@ filtered rows (every row, not one page), with formula-like cells escaped."""
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -171,3 +172,15 @@ def test_yes_no_filters_take_either_answer_and_default_to_both(staff):
     # An unfiltered form offers the empty choice first, so submitting it filters nothing.
     form = _list(staff, "lots").context["filter"].form
     assert list(form.fields["is_quarantined"].choices)[0][0] == ""
+
+
+@pytest.mark.parametrize(("kind", "name"), [("offers", "submitted"), ("shipments", "created")])
+def test_date_range_filters_are_two_named_date_pickers(staff, kind, name):
+    html = _list(staff, kind, f"?{name}_after=2026-01-05").content.decode()
+    for suffix, word in (("after", "from"), ("before", "until")):
+        field = re.search(rf'<input[^>]*name="{name}_{suffix}"[^>]*>', html).group(0)
+        assert 'type="date"' in field
+        assert f'aria-label="{name.capitalize()}: {word}"' in field
+    assert 'value="2026-01-05"' in re.search(rf'<input[^>]*name="{name}_after"[^>]*>', html).group(
+        0
+    )

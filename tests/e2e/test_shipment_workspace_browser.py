@@ -99,12 +99,12 @@ def test_a_logistics_officer_builds_a_shipment_from_two_lots(live_server, page, 
         for key in ("units", "cartons", "gross", "net", "volume", "value", "cost-per-kg")
     }
     assert totals == {
-        "units": "8000",
+        "units": "8,000",
         "cartons": "11",
         "gross": "88.50 kg",
         "net": "75.00 kg",
         "volume": "0.860 m³",
-        "value": "6100.00 CNY",  # 3000 × 1.20 + 5000 × 0.50
+        "value": "6,100.00 CNY",  # 3000 × 1.20 + 5000 × 0.50
         "cost-per-kg": "33.90 CNY/kg",  # 3000 / 88.5
     }
     shipment = Shipment.objects.get()

@@ -45,7 +45,7 @@ def _settings(**variables) -> dict:
 def test_embedded_defaults_need_nothing_installed():
     values = _settings(DJANGO_DEBUG="1")
     assert values["eager"] is True
-    assert values["broker"] == "memory://"
+    assert values["broker"] == "memory://localhost"
     assert values["cache"].endswith("LocMemCache")
     assert values["db"].endswith("sqlite3")
     assert values["email"].endswith("console.EmailBackend")

@@ -184,3 +184,30 @@ def test_a_paused_city_or_need_refuses_offers_on_the_form_the_import_and_the_api
     )
     assert "takes no new offers" in response.content.decode()
     assert not DonationOffer.objects.exists()
+
+
+def test_the_foundations_notes_on_a_need_reach_staff_only(need, partner, coordinator, api_client):
+    donation_services.need_update(need=need, actor=coordinator, notes="Call Dr Rossi after 18:00")
+    url = reverse("api:need-detail", args=[need.pk])
+    assert _api(api_client, coordinator).get(url).json()["notes"] == "Call Dr Rossi after 18:00"
+    assert "notes" not in _api(api_client, partner).get(url).json()
+    listing = _api(api_client, partner).get(reverse("api:need-list")).json()
+    assert all("notes" not in row for row in listing["results"])
+    with override_settings(NEEDS_BOARD_PUBLIC=True):
+        api_client.force_authenticate(None)
+        assert "notes" not in api_client.get(url).json()
+
+
+def test_the_api_refuses_a_need_for_an_inactive_recipient_or_city(
+    need, coordinator, api_client, milan
+):
+    inactive = factories.RecipientFactory(city=milan, is_active=False)
+    body = {"recipient": inactive.pk, "city": milan.slug, "category": "glove", "quantity": 10}
+    response = _api(api_client, coordinator).post(reverse("api:need-list"), body, format="json")
+    assert response.status_code == 400 and "recipient" in response.json()["error"]["fields"]
+    milan.is_active = False
+    milan.save(update_fields=["is_active"])
+    body["recipient"] = need.recipient_id
+    response = api_client.post(reverse("api:need-list"), body, format="json")
+    assert response.status_code == 400 and "city" in response.json()["error"]["fields"]
+    assert Need.objects.count() == 1

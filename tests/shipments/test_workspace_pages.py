@@ -283,12 +283,12 @@ def test_a_line_takes_part_of_a_lot_with_its_cartons_and_the_totals_follow(
     lot.refresh_from_db()
     assert (lot.quantity_allocated, lot.quantity_available) == (3000, 7000)
     page = client.get(_detail(shipment)).text
-    assert 'data-total="units">3000<' in page
+    assert 'data-total="units">3,000<' in page
     assert 'data-total="cartons">7<' in page
     assert 'data-total="gross">36.00 kg<' in page
     assert 'data-total="net">30.00 kg<' in page
     assert 'data-total="volume">0.360 m³<' in page
-    assert 'data-total="value">3600.00 CNY<' in page
+    assert 'data-total="value">3,600.00 CNY<' in page
 
 
 def test_cartons_left_empty_are_worked_out_from_the_lot(
