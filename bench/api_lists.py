@@ -6,11 +6,12 @@ fewer lots than asked, seeded with bench.seed_scale; nothing is deleted):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/<scratch> .venv/bin/python bench/api_lists.py
 
 It starts gunicorn (2 workers, debug off, bench.settings: the naive lists of bench/urls.py; the
-product's local-memory cache, or with ``--dummy-cache`` none, as `make bench` has it, so every
-count and role is read again) and loads each list in turn with wrk from a second process (a Python
-thread-pool client if wrk is not installed), ``--rounds`` times. It prints req/s and p50/p95 (the
-median round) and the ratios the issue asks for, each the median of the ratios of one round's
-neighbouring loads: each list >= 0.35 of the cities list, and >= 5 times its naive version.
+product's local-memory cache, as `make bench` has it for the lists, or with ``--dummy-cache``
+none, so every count and role is read again) and loads each list in turn with wrk from a second
+process (a Python thread-pool client if wrk is not installed), ``--rounds`` times. It prints
+req/s and p50/p95 (the median round) and the ratios the issue asks for, each the median of the
+ratios of one round's neighbouring loads: each list >= 0.35 of the cities list, and >= 5 times
+its naive version.
 
 ``--before DIR`` also serves an earlier checkout of the project (``git archive <rev> | tar -x
 -C DIR``) on the same database and loads its lists in the same run, between this version's, so
@@ -63,7 +64,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=1, help="load every list this many times")
-    parser.add_argument("--dummy-cache", action="store_true", help="no cache, as `make bench`")
+    parser.add_argument("--dummy-cache", action="store_true", help="no cache at all")
     parser.add_argument("--before", type=Path, help="an earlier checkout to serve beside this one")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -75,7 +76,7 @@ def main() -> None:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "BENCH_CACHE": "0" if args.dummy_cache else "1",
+        "BENCH_CACHE": "none" if args.dummy_cache else "1",
         "LOG_LEVEL": "WARNING",
         "MEDIA_ROOT": tempfile.mkdtemp(prefix="sfiec-bench-"),
         "DJANGO_SETTINGS_MODULE": "bench.settings",

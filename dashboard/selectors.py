@@ -12,6 +12,7 @@ import datetime as dt
 import math
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -45,7 +46,6 @@ from shipments.rollups import SHIPPED_STATUSES
 
 from .geo import ORIGIN, city_position
 
-CACHE_SECONDS = 60
 UNMET_NEED_STATUSES = (Need.Status.OPEN, Need.Status.PARTLY_MET)
 # Waiting on the recipient: the receipt (sent) or the distribution report (receipt verified).
 RECEIPT_WAITING_STATUSES = (ReceiptRequest.Status.SENT, ReceiptRequest.Status.RECEIPT_VERIFIED)
@@ -451,10 +451,14 @@ PANELS = {**KPIS, **CHARTS}
 
 
 def dashboard_panel(*, name: str) -> dict:
-    """One card or chart, computed at most once a minute per language (in Redis when set)."""
+    """One card or chart, computed at most once per ``DASHBOARD_CACHE_SECONDS`` and language
+    (in Redis when set); 0 computes it on every request."""
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return PANELS[name]()
     key = f"dashboard:{name}:{get_language() or 'en'}"
     data = cache.get(key)
     if data is None:
         data = PANELS[name]()
-        cache.set(key, data, CACHE_SECONDS)
+        cache.set(key, data, seconds)
     return data

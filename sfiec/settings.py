@@ -249,6 +249,8 @@ REST_FRAMEWORK = {
 }
 # A list's COUNT(*) of at least this many rows is cached this long (sfiec.api.pagination).
 API_LIST_COUNT_CACHE_SECONDS = env.int("API_LIST_COUNT_CACHE_SECONDS", default=10)
+# Each dashboard card and chart is computed at most this often (per language); 0: every request.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 API_LIST_COUNT_CACHE_MIN = env.int("API_LIST_COUNT_CACHE_MIN", default=1000)
 # Personal API tokens (Account → API tokens) last at most this many days.
 API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=90)

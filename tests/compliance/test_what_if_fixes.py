@@ -31,9 +31,7 @@ def test_a_kn95_for_milan_without_documents_can_go_once_the_declaration_is_attac
     body = _post(api_client)
     assert body["result"] == "fail"
     assert body["state"] == "fixable"
-    assert body["verdict"] == (
-        "Can go to Milan once you attach the exporter's export declaration."
-    )
+    assert body["verdict"] == ("Can go to Milan once you attach the exporter's export declaration.")
     assert body["verdict_zh"] == "附上出口商声明后即可发往米兰。"
     first = body["fixes"][0]
     assert first["kind"] == "attach"

@@ -154,3 +154,20 @@ def test_labels_follow_the_language_and_are_cached_per_language(known, api_clien
     label = {item["key"]: item["label"] for item in chinese["items"]}
     assert (label["milan"], label["busan"]) == ("米兰", "Busan")  # Busan has no Chinese name
     assert english["origin"]["label"] == "Shenzhen"
+
+
+@pytest.mark.parametrize("seconds, after_a_change", [(60, 2), (0, 1)])
+def test_a_card_is_cached_for_dashboard_cache_seconds(
+    api_client, manager, settings, seconds, after_a_change
+):
+    from django.core.cache import cache
+
+    from tests import factories
+
+    settings.DASHBOARD_CACHE_SECONDS = seconds
+    cache.clear()
+    api_client.force_authenticate(manager)
+    lots = [factories.LotFactory(is_quarantined=True) for _ in range(2)]
+    assert _get(api_client, "lots-in-quarantine")["value"] == 2
+    MaterialLot.objects.filter(pk=lots[0].pk).update(is_quarantined=False)
+    assert _get(api_client, "lots-in-quarantine")["value"] == after_a_change

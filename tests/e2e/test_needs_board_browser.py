@@ -51,7 +51,8 @@ def test_partner_offers_against_a_need_from_the_board(live_server, browser, tmp_
     page.click("main button[type=submit]")
     page.wait_for_selector("#needs-board")
     card = page.locator(f"#need-{need.pk}")
-    assert "20,000 still needed of 20,000" in card.inner_text() and "Respiratory protection" in card.inner_text()
+    text = card.inner_text()
+    assert "20,000 still needed of 20,000" in text and "Respiratory protection" in text
     page.screenshot(path=str(out / "needs_board_phone.png"), full_page=True)
     overflow = page.evaluate("document.documentElement.scrollWidth") - 390
     assert overflow <= 0, f"the board is {overflow}px wider than the phone"

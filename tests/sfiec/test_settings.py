@@ -118,3 +118,14 @@ def test_every_model_change_has_its_migration():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_environment_variable_is_in_the_readme():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    settings_source = (root / "sfiec" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', settings_source))
+    readme = (root / "README.md").read_text()
+    assert read and not {name for name in read if f"`{name}`" not in readme}
