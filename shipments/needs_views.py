@@ -197,6 +197,9 @@ class ConfirmForm(forms.Form):
         min_value=1,
         required=False,
     )
+    # What the page showed as matched: a second click, or a colleague's confirmation since,
+    # is refused instead of reserving twice.
+    matched_seen = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
 
 
 @require_POST
@@ -211,7 +214,11 @@ def staff_need_confirm(request, pk):
     lot = get_object_or_404(MaterialLot, pk=form.cleaned_data["lot"])
     try:
         services.need_match_confirm(
-            need=need, lot=lot, quantity=form.cleaned_data["quantity"], actor=request.user
+            need=need,
+            lot=lot,
+            quantity=form.cleaned_data["quantity"],
+            actor=request.user,
+            matched_seen=form.cleaned_data["matched_seen"],
         )
     except DomainError as error:
         messages.error(request, error.message)

@@ -465,7 +465,12 @@ def _reservations_consume(
 
 
 def need_match_confirm(
-    *, need: Need, lot: MaterialLot, actor, quantity: int | None = None
+    *,
+    need: Need,
+    lot: MaterialLot,
+    actor,
+    quantity: int | None = None,
+    matched_seen: int | None = None,
 ) -> NeedMatch:
     """Confirm ``lot`` for ``need``: reserve ``quantity`` (default: as much as the lot has free
     and the need still lacks) for the need's city.
@@ -475,12 +480,22 @@ def need_match_confirm(
     backs this up. The lot must be proposable (see ``selectors.need_candidates``) and its
     current check for the city's country must pass, warn or be overridden, and not be stale.
     The need moves to partly met or met; the donor and the recipient contact are told.
+    ``matched_seen``, what the confirming page showed as matched, refuses a repeated click or a
+    confirmation made on figures a colleague has changed since.
     """
     if quantity is not None and quantity <= 0:
         raise DomainError(_("The quantity to reserve must be positive."))
     try:
         with transaction.atomic():
             locked_need = Need.objects.select_for_update().select_related("city").get(pk=need.pk)
+            if matched_seen is not None and matched_seen != locked_need.quantity_matched:
+                raise DomainError(
+                    _(
+                        "The need changed since the page was shown: %(matched)s units are matched "
+                        "now. Check the figures and confirm again."
+                    )
+                    % {"matched": locked_need.quantity_matched}
+                )
             if locked_need.status not in NEED_MATCHABLE:
                 raise DomainError(
                     _("Matches can be confirmed only for an open or partly met need (it is %s).")

@@ -218,3 +218,20 @@ def test_staff_see_matched_delivered_and_the_units_on_shipments(
     admin_page = client.get(f"/admin/shipments/needmatch/{match.pk}/change/")
     assert admin_page.status_code == 200
     assert to_milan.reference in admin_page.content.decode()  # the allocation's line
+
+
+def test_a_second_click_on_confirm_reserves_nothing_more(need, coordinator, client):
+    lot = _received(coordinator)
+    _check(lot, "pass")
+    client.force_login(coordinator)
+    page = client.get(f"/staff/needs/{need.pk}/").content.decode()
+    assert 'name="matched_seen" value="0"' in page
+    body = {"lot": lot.pk, "quantity": 1000, "matched_seen": 0}
+    client.post(f"/staff/needs/{need.pk}/confirm/", body)
+    second = client.post(f"/staff/needs/{need.pk}/confirm/", body, follow=True)
+    assert "The need changed since the page was shown: 1000 units are matched now." in (
+        second.content.decode()
+    )
+    assert list(NeedMatch.objects.values_list("quantity", flat=True)) == [1000]
+    lot.refresh_from_db()
+    assert lot.quantity_reserved == 1000
