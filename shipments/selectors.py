@@ -26,6 +26,7 @@ from compliance.services import DEFAULT_TRANSIT_DAYS
 from donations.models import MaterialLot, Need
 
 from .models import (
+    MatchAllocation,
     NeedMatch,
     ReceiptEvidence,
     ReceiptRequest,
@@ -447,8 +448,6 @@ def need_progress(need: Need) -> NeedProgress:
     plus units of lots offered against the need delivered to its city outside any reservation.
     Delivered: the reserved units and those offered lots on shipments delivered to the city.
     """
-    from .models import MatchAllocation
-
     confirmed = NeedMatch.objects.filter(need=need, status=NeedMatch.Status.CONFIRMED).aggregate(
         total=Coalesce(Sum("quantity"), 0)
     )["total"]

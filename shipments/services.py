@@ -27,6 +27,7 @@ from .models import (
     TrackingEvent,
 )
 from .selectors import (
+    NeedProgress,
     need_progress,
     need_reserved_for_lot_city,
     need_shelf_life_floor,
@@ -381,10 +382,11 @@ def _line_give_back(line: ShipmentLine) -> None:
     allocations = list(
         MatchAllocation.objects.filter(line=line).select_related("match").order_by("match_id")
     )
+    need_ids = {allocation.match.need_id for allocation in allocations}
     # Needs, then matches, then the lot (see LOCK_ORDER).
     list(
         Need.objects.select_for_update()
-        .filter(pk__in={allocation.match.need_id for allocation in allocations})
+        .filter(pk__in=need_ids)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -407,7 +409,7 @@ def _line_give_back(line: ShipmentLine) -> None:
                 quantity_reserved=F("quantity_reserved") + allocation.quantity
             )
     MatchAllocation.objects.filter(line=line).delete()
-    _needs_sync({allocation.match.need_id for allocation in allocations})
+    _needs_sync(need_ids)
 
 
 def receipt_request_transition(
@@ -572,13 +574,19 @@ def _match_eligibility_check(need: Need, lot: MaterialLot) -> ComplianceCheck:
     return check
 
 
-def _need_status_sync(need: Need, actor) -> None:
-    """Open, partly met or met, from what is matched and delivered (a paused or closed need
-    keeps its status; its figures still follow)."""
+def _need_figures_write(need: Need) -> NeedProgress:
+    """Store what is matched to and delivered for ``need``."""
     progress = need_progress(need)
     Need.objects.filter(pk=need.pk).update(
         quantity_matched=progress.matched, quantity_delivered=progress.delivered
     )
+    return progress
+
+
+def _need_status_sync(need: Need, actor) -> None:
+    """Open, partly met or met, from what is matched and delivered (a paused or closed need
+    keeps its status; its figures still follow)."""
+    progress = _need_figures_write(need)
     if need.status not in (*NEED_MATCHABLE, Need.Status.MET):
         return
     need.quantity_matched = progress.matched
@@ -637,10 +645,7 @@ def need_match_release(
         if status_sync:
             _need_status_sync(need, actor)
         else:
-            progress = need_progress(need)
-            Need.objects.filter(pk=need.pk).update(
-                quantity_matched=progress.matched, quantity_delivered=progress.delivered
-            )
+            _need_figures_write(need)
     match.refresh_from_db()
     return match
 
