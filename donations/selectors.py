@@ -1,5 +1,7 @@
 """Reads of offers, lots and attachments, always scoped to who is asking."""
 
+from collections.abc import Iterable
+
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Greatest
 
@@ -75,6 +77,17 @@ def offer_get(*, user, reference: str) -> DonationOffer:
         .prefetch_related(Prefetch("lots", queryset=lots))
         .get(reference=reference)
     )
+
+
+def donors_named_publicly(*, offers: Iterable[DonationOffer]) -> set[int]:
+    """Ids of the donors of ``offers`` that may be named outside the foundation.
+
+    The one rule for every page and paper that names donors (the public trace page, the
+    donation certificate): a donor is named when at least one of the given offers carries its
+    consent (``is_donor_named_publicly``, set by the donor itself); any other donor is only
+    counted, as a donor who prefers not to be named. Reads the offers given, no query.
+    """
+    return {offer.donor_id for offer in offers if offer.is_donor_named_publicly}
 
 
 def lot_list(*, user) -> QuerySet[MaterialLot]:

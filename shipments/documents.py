@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from compliance.catalogue import shipped_catalogue
+from donations.selectors import donors_named_publicly
 from partners.models import Organisation
 from sfiec.exceptions import DomainError
 from sfiec.workflow import Workflow
@@ -60,7 +61,15 @@ NON_MEDICAL_MASK_CATEGORIES = ("respirator_nonmedical",)
 KIND_INPUTS = {
     Kind.PROFORMA_INVOICE: ("shipment", "consignor", "lines", "totals"),
     Kind.PACKING_LIST: ("shipment", "consignor", "lines", "totals"),
-    Kind.DONATION_CERTIFICATE: ("shipment", "consignor", "lines", "totals", "donors", "trace_url"),
+    Kind.DONATION_CERTIFICATE: (
+        "shipment",
+        "consignor",
+        "lines",
+        "totals",
+        "donors",
+        "anonymous_donors",
+        "trace_url",
+    ),
     Kind.DECLARATION_OF_CONFORMITY: ("shipment", "consignor", "lines", "standards"),
     Kind.JOINT_DECLARATION: ("shipment", "consignor", "lines", "standards"),
     Kind.CARTON_LABELS: ("shipment", "consignor", "lines", "totals", "trace_url"),
@@ -237,7 +246,7 @@ def _line(line, catalogue, first_carton: int) -> dict:
 def pack_inputs(shipment: Shipment) -> dict:
     """A JSON-safe snapshot of everything the pack prints, in a stable order."""
     catalogue = shipped_catalogue()
-    lines = (
+    lines = list(
         shipment.lines.filter(released_at=None)
         .select_related("lot", "lot__standard", "lot__offer__donor")
         .order_by("id")
@@ -273,10 +282,19 @@ def pack_inputs(shipment: Shipment) -> dict:
             )
             if row["protection_level"] not in standards[row["standard"]]["levels"]:
                 standards[row["standard"]]["levels"].append(row["protection_level"])
-    donors = {}
-    for row in rows:
-        donor = donors.setdefault(row["donor"], {"name": row["donor"], "name_zh": row["donor_zh"]})
-        donor["quantity"] = donor.get("quantity", 0) + row["quantity"]
+    # The certificate names only the donors who agreed to be named, as the trace page does;
+    # the others are one row: how many they are and what they gave together.
+    named_ids = donors_named_publicly(offers=[line.lot.offer for line in lines])
+    donors, anonymous = {}, {}
+    for line, row in zip(lines, rows, strict=True):
+        donor = line.lot.offer.donor
+        if donor.pk in named_ids:
+            entry = donors.setdefault(
+                donor.pk, {"name": donor.name, "name_zh": donor.name_zh, "quantity": 0}
+            )
+            entry["quantity"] += row["quantity"]
+        else:
+            anonymous[donor.pk] = anonymous.get(donor.pk, 0) + row["quantity"]
     city = shipment.city
     contact = shipment.consignee_contact
     request = getattr(shipment, "receipt_request", None)
@@ -306,6 +324,10 @@ def pack_inputs(shipment: Shipment) -> dict:
         "totals": totals,
         "standards": sorted(standards.values(), key=lambda s: s["slug"]),
         "donors": sorted(donors.values(), key=lambda d: d["name"]),
+        "anonymous_donors": {
+            "count": len(anonymous),
+            "quantity": sum(anonymous.values()),
+        },
         "trace_url": trace_url(shipment),
         # The signed portal link is made at render time (its token changes with every
         # signing); the request and its token version are what make a new receipt form.

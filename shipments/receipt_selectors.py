@@ -6,6 +6,7 @@ from django.db.models import BooleanField, Case, Prefetch, Q, QuerySet, Value, W
 from django.utils import timezone
 
 from donations.models import DonationOffer
+from donations.selectors import donors_named_publicly
 
 from .models import (
     DistributionLine,
@@ -165,13 +166,10 @@ def trace_get(*, token: str) -> Trace:
         .get(public_token=token)
     )
     lines = list(shipment.lines.all())
-    donors = {}
-    for line in lines:
-        offer = line.lot.offer
-        donors.setdefault(offer.donor_id, (offer.donor, False))
-        if offer.is_donor_named_publicly:
-            donors[offer.donor_id] = (offer.donor, True)
-    named = sorted((donor for donor, ok in donors.values() if ok), key=lambda d: d.name)
+    offers = [line.lot.offer for line in lines]
+    donors = {offer.donor_id: offer.donor for offer in offers}
+    named_ids = donors_named_publicly(offers=offers)
+    named = sorted((donors[pk] for pk in named_ids), key=lambda d: d.name)
     request = ReceiptRequest.objects.filter(shipment=shipment).first()
     photos = (
         list(
