@@ -76,3 +76,33 @@ def test_withdrawing_asks_for_confirmation_first(client, login, partner, offers)
     accepted = offers["accepted"]
     url = reverse("donations:partner-offer-withdraw", args=[accepted.reference])
     assert client.get(url)["Location"].endswith(accepted.reference + "/")
+
+
+@pytest.mark.django_db
+def test_the_offer_page_shows_the_lots_first_and_the_withdraw_form_after_them(
+    client, login, partner, offers
+):
+    offer = offers["submitted"]
+    factories.LotFactory(offer=offer, product="Nitrile gloves, size M")
+    login(partner)
+
+    html = client.get(
+        reverse("donations:partner-offer-detail", args=[offer.reference])
+    ).content.decode()
+
+    withdraw = html.index(reverse("donations:partner-offer-withdraw", args=[offer.reference]))
+    last_lot = max(html.index(f'id="{lot.reference}"') for lot in offer.lots.all())
+    assert html.index("<h2>Lots</h2>") < last_lot < withdraw
+    assert 'aria-labelledby="withdraw-title"' in html
+
+
+@pytest.mark.django_db
+def test_an_accepted_offer_links_once_to_where_its_goods_went(client, login, partner, offers):
+    offer = offers["accepted"]
+    login(partner)
+
+    html = client.get(
+        reverse("donations:partner-offer-detail", args=[offer.reference])
+    ).content.decode()
+
+    assert html.count(reverse("shipments:offer-proof", args=[offer.reference])) == 1
