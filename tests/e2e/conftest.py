@@ -1,4 +1,5 @@
 import os
+import threading
 
 import pytest
 
@@ -22,6 +23,27 @@ def _media_not_served_by_live_server():
 
     with override_settings(MEDIA_URL="http://media.invalid/"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _one_request_at_a_time(monkeypatch):
+    """The live server answers every request in a thread of its own, but on SQLite all of them
+    share the test's one in-memory connection, and two queries on it at the same moment can
+    hang the run (the dashboard fetches its six charts at once; Playwright's route handlers do
+    not queue them, since ``route.fetch`` lets the next handler start). Requests take turns."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    turn = threading.RLock()
+    answer = WSGIHandler.__call__
+
+    def one_at_a_time(self, environ, start_response):
+        with turn:
+            return answer(self, environ, start_response)
+
+    monkeypatch.setattr(WSGIHandler, "__call__", one_at_a_time)
 
 
 @pytest.fixture
