@@ -5,6 +5,7 @@
   const root = document.querySelector("[data-dashboard]");
   if (!root) return;
   const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate || ((text, values) => values.reduce((out, value) => out.replace("%s", value), text));
   const lang = document.documentElement.lang || undefined;
   const number = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
   const COLOURS = ["#1f5f8b", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#7f8c8d"];
@@ -62,12 +63,21 @@
       body.append(tr);
     });
     table.append(caption, head, body);
-    if (!rows.length) {
-      const empty = document.createElement("p");
-      empty.className = "chart-empty";
-      empty.textContent = gettext("Nothing to show yet.");
-      figure.querySelector(".chart-canvas, .map")?.after(empty);
-    }
+  }
+
+  // A chart with nothing to count would draw bare axes (or a map without flows): say so
+  // instead, and hide the chart, its measure picker and its table of zeros.
+  function showEmpty(figure, reason) {
+    figure.querySelectorAll(".chart-canvas, .map, .metric-pick, .chart-table").forEach((part) => {
+      part.hidden = true;
+    });
+    const note = document.createElement("p");
+    note.className = "chart-empty";
+    const title = document.createElement("strong");
+    title.textContent = gettext("No data yet.");
+    note.append(title, " ", reason);
+    figure.querySelector("figcaption").after(note);
+    figure.dataset.empty = "true";
   }
 
   function chart(figure, config) {
@@ -91,6 +101,10 @@
   }
 
   function goods(figure, data) {
+    if (!data.items.some((item) => item.units || item.cartons || item.kg)) {
+      showEmpty(figure, gettext("Goods are counted once their shipment has been dispatched."));
+      return;
+    }
     const select = figure.querySelector("[data-metric]");
     const currencies = data.currencies.length ? data.currencies : ["CNY"];
     const draw = () => {
@@ -121,6 +135,10 @@
   }
 
   function freight(figure, data) {
+    if (!data.items.length) {
+      showEmpty(figure, gettext("Costs per kg are counted once a shipment has a freight cost and a weight."));
+      return;
+    }
     const labels = data.items.map((item) => `${item.label} (${item.currency})`);
     chart(figure, {
       type: "bar",
@@ -135,6 +153,10 @@
   }
 
   function leadTimes(figure, data) {
+    if (!data.items.some((item) => item.count)) {
+      showEmpty(figure, gettext("Lead times are counted once a shipment has been dispatched."));
+      return;
+    }
     chart(figure, {
       type: "bar",
       data: {
@@ -153,6 +175,13 @@
   }
 
   function weekly(figure, data) {
+    if (!data.items.some((item) => item.offers || item.shipments)) {
+      showEmpty(
+        figure,
+        interpolate(gettext("No offer received and no shipment dispatched in the last %s weeks."), [data.items.length]),
+      );
+      return;
+    }
     const labels = data.items.map((item) => item.week);
     chart(figure, {
       type: "line",
@@ -172,7 +201,103 @@
     );
   }
 
+  // Close cities (Milan and Turin, Busan and Gwangyang) would print their names over each
+  // other. Each label takes the first free spot around its marker: right, left, the corners,
+  // above, below, then farther out with a leader line to its marker. Free means over no other
+  // label or marker and inside the map; crowded markers choose first. When no spot is free
+  // (a very narrow map), the least covered one wins. Runs again whenever the map moves its
+  // labels back (jsVectorMap resets their x and y on every viewport change).
+  const DIRECTIONS = [0, 180, -30, 30, -150, 150, -90, 90].map((degrees) => (degrees * Math.PI) / 180);
+
+  function area(a, b) {
+    const w = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
+    const h = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
+    return w > 0 && h > 0 ? w * h : 0;
+  }
+
+  function spots(label) {
+    const { marker, width, height } = label;
+    const near = marker.r + 4;
+    const found = [];
+    [near, near + height * 1.4, near + height * 2.8].forEach((radius, ring) => {
+      DIRECTIONS.forEach((angle) => {
+        const cos = Math.cos(angle);
+        const sin = Math.sin(angle);
+        const x = marker.x + radius * cos;
+        const y = marker.y + radius * sin;
+        let anchor = "middle";
+        let x1 = x - width / 2;
+        if (cos > 0.3) { anchor = "start"; x1 = x; }
+        if (cos < -0.3) { anchor = "end"; x1 = x - width; }
+        // Straight above or below: the label's near edge, not its middle, sits at the radius.
+        const middle = Math.abs(sin) > 0.9 ? y + Math.sign(sin) * (height / 2) : y;
+        found.push({
+          anchor,
+          x,
+          middle,
+          leader: ring > 0 ? { x1: marker.x + marker.r * cos, y1: marker.y + marker.r * sin, x2: x, y2: y } : null,
+          box: { x1, x2: x1 + width, y1: middle - height / 2, y2: middle + height / 2 },
+        });
+      });
+    });
+    return found;
+  }
+
+  function placeLabels(element) {
+    const svg = element.querySelector("svg");
+    const group = svg && svg.querySelector("#jvm-markers-labels-group");
+    if (!group) return;
+    group.querySelectorAll(".map-leader").forEach((line) => line.remove());
+    const bounds = { x1: 0, y1: 0, x2: element.clientWidth, y2: element.clientHeight };
+    const markers = new Map();
+    svg.querySelectorAll("circle.jvm-marker").forEach((circle) => {
+      const x = Number(circle.getAttribute("cx"));
+      const y = Number(circle.getAttribute("cy"));
+      const r = Number(circle.getAttribute("r")) + 2; // and a little of its white halo
+      markers.set(circle.dataset.index, { x, y, r, box: { x1: x - r, y1: y - r, x2: x + r, y2: y + r } });
+    });
+    const labels = [];
+    group.querySelectorAll("text.jvm-label").forEach((text) => {
+      const marker = markers.get(text.dataset.index);
+      if (!marker) return;
+      text.setAttribute("text-anchor", "start");
+      const box = text.getBBox();
+      const neighbours = [...markers.values()].filter((m) => Math.hypot(m.x - marker.x, m.y - marker.y) < 80).length;
+      // The glyphs' top relative to the y attribute (the map sets dy), to centre them on a spot.
+      labels.push({ text, marker, neighbours, width: box.width, height: box.height, top: box.y - Number(text.getAttribute("y")) });
+    });
+    labels.sort((a, b) => b.neighbours - a.neighbours || b.marker.x - a.marker.x);
+    const taken = [];
+    labels.forEach((label) => {
+      let best = null;
+      spots(label).forEach((spot) => {
+        const { box } = spot;
+        let cost = taken.reduce((sum, other) => sum + area(box, other), 0);
+        markers.forEach((marker) => { cost += area(box, marker.box); });
+        cost += ((box.x2 - box.x1) * (box.y2 - box.y1) - area(box, bounds)) * 4;
+        if (!best || cost < best.cost) best = { cost, spot };
+      });
+      const { spot } = best;
+      label.text.setAttribute("text-anchor", spot.anchor);
+      label.text.setAttribute("x", spot.x);
+      label.text.setAttribute("y", spot.middle - label.height / 2 - label.top);
+      taken.push(spot.box);
+      if (spot.leader) {
+        const line = document.createElementNS("http://www.w3.org/2000/svg", "line");
+        Object.entries(spot.leader).forEach(([name, value]) => line.setAttribute(name, value));
+        line.setAttribute("class", "map-leader");
+        line.setAttribute("stroke", "#5b6670");
+        line.setAttribute("stroke-width", "1");
+        group.prepend(line);
+      }
+    });
+  }
+
   function flows(figure, data) {
+    if (!data.items.some((item) => item.shipments)) {
+      showEmpty(figure, gettext("Flows are drawn once a shipment to a sister city has been created."));
+      return;
+    }
     const placed = data.items.filter((item) => item.coords);
     const element = figure.querySelector(".map");
     if (window.jsVectorMap && element) {
@@ -190,7 +315,10 @@
         lines: placed.filter((item) => item.shipments).map((item) => ({ from: origin.name, to: item.label })),
         lineStyle: { stroke: "#c0392b", strokeWidth: 1.5, strokeDasharray: "6 3", animation: false },
         labels: { markers: { render: (marker) => marker.name } },
+        markerLabelStyle: { initial: { fontFamily: "system-ui, sans-serif", fontSize: 12, fontWeight: 500, fill: "#1d2733" } },
         focusOn: { regions: ["IT", "KR", "KH", "CN"], animate: false },
+        onLoaded: () => placeLabels(element),
+        onViewportChange: () => placeLabels(element),
       });
     }
     fillTable(

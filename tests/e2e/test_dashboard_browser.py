@@ -6,6 +6,7 @@ Screenshots go to SFIEC_SCREENSHOTS (a folder) when it is set, else to a tempora
 """
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,9 +30,9 @@ CHARTS = 6
 def _with_csp(page):
     """Serve every page with a strict policy (no inline script or style), as production will.
 
-    Every request but static files passes through this handler, one at a time: the live server
-    shares the suite's in-memory SQLite connection between its threads, which must not run
-    queries at the same moment (the dashboard fetches its charts in parallel).
+    Every request but static files passes through this handler. They are not queued here
+    (``route.fetch`` lets the next one start); the live server answers them one at a time
+    (``_one_request_at_a_time`` in conftest.py), for its threads share one SQLite connection.
     """
 
     def handle(route):
@@ -154,3 +155,91 @@ def _shoot(page, path, width):
     page.screenshot(path=str(path), full_page=True)
     overflow = page.evaluate("document.documentElement.scrollWidth") - width
     assert overflow <= 0, f"{path.name} is {overflow}px wider than the {width}px screen"
+
+
+EMPTY_CHARTS = [
+    "flows",
+    "goods-by-city",
+    "goods-by-category",
+    "freight-cost-per-kg",
+    "lead-times",
+    "weekly",
+]
+
+
+@contextmanager
+def _dashboard(browser, base, width):
+    """Mona's dashboard at ``width``, every chart loaded; the context is closed even when an
+    assertion fails, so no request of this page is still running when the next test starts."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        problems = _with_csp(page)
+        _login(page, base, "mona")
+        page.goto(base + reverse("dashboard:home"))
+        expect(page.locator("[data-chart][data-loaded=true]")).to_have_count(CHARTS)
+        yield page, problems
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_on_an_empty_database_every_chart_says_there_is_no_data_yet(
+    live_server, browser, tmp_path, width
+):
+    out = Path(os.environ.get("SFIEC_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    factories.UserFactory(username="mona", roles=["manager"])
+    # Sister cities but nothing shipped: the cities' rows hold only zeros.
+    factories.SisterCityFactory(slug="milan", name="Milan", country="IT")
+
+    with _dashboard(browser, live_server.url, width) as (page, problems):
+        _shoot(page, out / f"dashboard_empty_{width}.png", width)
+        for name in EMPTY_CHARTS:
+            figure = page.locator(f"[data-chart='{name}']")
+            expect(figure.locator(".chart-empty")).to_be_visible()
+            expect(figure.locator(".chart-empty")).to_contain_text("No data yet.")
+            expect(figure.locator("figcaption")).to_be_visible()
+            # No empty axes, no map without flows, no table of zeros, no measure to pick.
+            for part in ("canvas", ".map", "details.chart-table", "[data-metric]"):
+                for element in figure.locator(part).all():
+                    expect(element).to_be_hidden()
+        assert problems == []
+
+
+def _overlap(a, b):
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_map_labels_of_close_cities_do_not_overlap(live_server, browser, tmp_path, width):
+    out = Path(os.environ.get("SFIEC_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    _data(factories.UserFactory(username="mona", roles=["manager"]))
+    SisterCity.objects.get_or_create(
+        slug="gwangyang", defaults={"name": "Gwangyang", "country": "KR"}
+    )
+
+    with _dashboard(browser, live_server.url, width) as (page, problems):
+        page.locator("#flow-map").screenshot(path=str(out / f"flow_map_{width}.png"))
+        labels = page.locator("#flow-map text.jvm-label")
+        names = [label.text_content() for label in labels.all()]
+        assert {"Busan", "Gwangyang", "Incheon", "Milan", "Turin", "Shenzhen"} <= set(names)
+        boxes = [label.bounding_box() for label in labels.all()]
+        markers = [m.bounding_box() for m in page.locator("#flow-map circle.jvm-marker").all()]
+        frame = page.locator("#flow-map").bounding_box()
+        left, right = frame["x"], frame["x"] + frame["width"]
+        for i, box in enumerate(boxes):
+            for j in range(i + 1, len(boxes)):
+                assert not _overlap(box, boxes[j]), f"{names[i]} overlaps {names[j]}"
+            assert not any(_overlap(box, marker) for marker in markers), f"{names[i]} on a marker"
+            assert left <= box["x"] and box["x"] + box["width"] <= right, (
+                f"{names[i]} leaves the map"
+            )
+        assert problems == []
