@@ -165,7 +165,9 @@ def rule_set_revise(*, base: RuleSet, rules: list, actor, notes: str, title: str
             created_by=actor,
             is_active=True,
         )
-        stale = ComplianceCheck.objects.filter(is_current=True).exclude(rule_set=new)
+        stale = ComplianceCheck.objects.filter(is_current=True, is_stale=False).exclude(
+            rule_set=new
+        )
         stale.update(is_stale=True)
         from .tasks import rule_set_recheck_task
 
