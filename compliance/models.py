@@ -150,7 +150,12 @@ class ComplianceCheck(models.Model):
     )
     evaluated_at = models.DateTimeField(_("evaluated at"), auto_now_add=True)
     overridden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the partial index "overridden_check" below
     )
     overridden_at = models.DateTimeField(null=True, blank=True)
     override_reason = models.TextField(_("override justification"), blank=True)
@@ -160,6 +165,7 @@ class ComplianceCheck(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # the partial index "carried_override_check" below
         help_text=_(
             "The check the override was first given on; a re-check with the same findings keeps it."
         ),
@@ -176,9 +182,29 @@ class ComplianceCheck(models.Model):
     class Meta:
         ordering = ["-evaluated_at"]
         verbose_name = _("compliance check")
+        # Every update of a check writes a new row version into each index that holds it, and
+        # the re-check after a rule-set edit updates every check twice (stale, then retired)
+        # and inserts its successor. So the indexes hold only the rows they are read for: the
+        # current checks, the overridden ones.
         indexes = [
-            models.Index(fields=["result", "is_current"]),
-            models.Index(fields=["country", "is_current"]),
+            models.Index(
+                fields=["result"], condition=models.Q(is_current=True), name="current_check_result"
+            ),
+            models.Index(
+                fields=["country"],
+                condition=models.Q(is_current=True),
+                name="current_check_country",
+            ),
+            models.Index(
+                fields=["overridden_by"],
+                condition=models.Q(overridden_by__isnull=False),
+                name="overridden_check",
+            ),
+            models.Index(
+                fields=["override_carried_from"],
+                condition=models.Q(override_carried_from__isnull=False),
+                name="carried_override_check",
+            ),
             # The re-check after a rule-set edit walks the stale current checks by id; the
             # index holds only those (none, most of the time).
             models.Index(
