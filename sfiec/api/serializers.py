@@ -58,15 +58,41 @@ _UNCHANGED = {
     fields.BigIntegerField: (models.IntegerField, models.AutoField),
     fields.BooleanField: (models.BooleanField,),
 }
+# Model fields whose .values() are a str, an int or a bool (or None), exactly these classes.
+_PLAIN_COLUMNS = {
+    models.CharField,
+    models.TextField,
+    models.SlugField,
+    models.EmailField,
+    models.URLField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+    models.AutoField,
+    models.BigAutoField,
+    models.SmallAutoField,
+    models.BooleanField,
+}
 
 
 class ReadOnlyListSerializer(serializers.ListSerializer):
-    """Renders a list of its child serializer's rows (instances or dicts) with a RowPlan."""
+    """Renders a list of its child serializer's rows (instances or dicts) with a RowPlan.
+
+    ``renders_plain`` tells the renderer (sfiec.api.renderers) that the list it rendered holds
+    only str, int, bool and None values (``RowPlan.plain``); a view must not change the rows.
+    """
+
+    renders_plain = False
 
     def to_representation(self, data):
         rows = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
         from_values = bool(rows) and isinstance(rows[0], dict)
-        return plan_for(self.child, from_values=from_values).render(rows)
+        plan = plan_for(self.child, from_values=from_values)
+        self.renders_plain = from_values and plan.plain
+        return plan.render(rows)
 
 
 def values_columns(serializer_class) -> list[str]:
@@ -96,13 +122,16 @@ class RowPlan:
         # converter is _NESTED for a nested list, _DRF for DRF's own way, None for a value
         # rendered as it is.
         self.steps: list[tuple[str, Callable | None, Callable | object | None, fields.Field]] = []
+        # Every value rendered from .values() rows is a str, an int, a bool or None.
+        self.plain_values = from_values
         for field in serializer._readable_fields:
             if isinstance(field, serializers.ListSerializer):
                 self.nested.append(_Nested(field, self))
                 get, convert = None, _NESTED
             elif from_values:
-                column, convert = self._column(field)
+                column, convert, plain = self._column(field)
                 self.columns.add(column)
+                self.plain_values = self.plain_values and plain
                 get = column  # the key of the .values() rows
             else:
                 get, convert = _getter(field, self.model)
@@ -117,6 +146,12 @@ class RowPlan:
             if rest:
                 self.further[relation].add(rest)
         self.read_columns = sorted({column.partition("__")[0] for column in self.columns})
+
+    @cached_property
+    def plain(self) -> bool:
+        """Rendered from .values() rows, every value is a str, an int, a bool or None, and so in
+        its nested lists: JSON that any encoder writes alike (no float, date or Decimal)."""
+        return self.plain_values and all(nested.plan.plain for nested in self.nested)
 
     @cached_property
     def context_free(self) -> bool:
@@ -226,8 +261,9 @@ class RowPlan:
                 item[name] = value if convert is None else convert(value)
         return item
 
-    def _column(self, field) -> tuple[str, Callable | None]:
-        """The ``.values()`` lookup of a field, and its converter."""
+    def _column(self, field) -> tuple[str, Callable | None, bool]:
+        """The ``.values()`` lookup of a field, its converter, and whether its value is plain
+        (a str, an int, a bool or None)."""
         attrs, convert, known = field.source_attrs, None, True
         if isinstance(field, relations.SlugRelatedField):
             attrs = [*attrs, *field.slug_field.split("__")]
@@ -249,7 +285,12 @@ class RowPlan:
             ):
                 unchanged = ()  # rendered as text
             convert = None if isinstance(column, unchanged) else _converter(field)
-        return "__".join(attrs), convert
+        if convert is None:
+            target = column.target_field if column.many_to_one else column
+            plain = type(target) in _PLAIN_COLUMNS
+        else:
+            plain = getattr(convert, "returns_text", False)
+        return "__".join(attrs), convert, plain
 
 
 class _RelatedByPk:
@@ -379,13 +420,21 @@ def _converter(field) -> Callable:
     return field.to_representation
 
 
+def _returns_text(convert: Callable) -> Callable:
+    """Marks a converter whose every result is a str or None (RowPlan.plain)."""
+    convert.returns_text = True
+    return convert
+
+
 def _date_converter(field) -> Callable:
     output_format = getattr(field, "format", api_settings.DATE_FORMAT)
     if output_format is None or output_format.lower() != fields.ISO_8601:
         return field.to_representation
     # DRF's: a date's isoformat(), a str as it is, anything else refused.
-    return lambda value: (
-        value.isoformat() if type(value) is dt.date else field.to_representation(value)
+    return _returns_text(
+        lambda value: (
+            value.isoformat() if type(value) is dt.date else field.to_representation(value)
+        )
     )
 
 
@@ -404,7 +453,7 @@ def _decimal_converter(field) -> Callable:
                 return f"{value:f}"
         return field.to_representation(value)
 
-    return convert
+    return _returns_text(convert)
 
 
 def _datetime_converter(field) -> Callable:
@@ -420,7 +469,7 @@ def _datetime_converter(field) -> Callable:
         text = value.astimezone(zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
-    return convert
+    return _returns_text(convert)
 
 
 def _drf_field(item: dict, field, row) -> None:

@@ -142,6 +142,26 @@ def test_pages_of_one_shipment_each_render_each_as_its_detail_does(
         assert json.dumps(item) == json.dumps(plain(ShipmentSerializer(shipment).data))
 
 
+def test_a_page_of_plain_values_is_written_byte_for_byte_as_drf_writes_it(
+    api_client, manager, shipments_with_history, logistics_officer
+):
+    moving = shipments_with_history[0]
+    services.shipment_update(
+        shipment=moving,
+        actor=logistics_officer,
+        notes='Keep dry\u2028(line two)\u2029 \t"quoted" \\ back\x01slash – 易碎 📦',
+    )
+    api_client.force_authenticate(manager)
+    response = api_client.get("/api/v1/shipments/?page_size=50")
+    assert response.data["results"].serializer.renders_plain  # written by sfiec's renderer
+    assert response.content == JSONRenderer().render(response.data)  # DRF's bytes
+    assert b"\\u2028" in response.content and "易碎".encode() in response.content
+    indented = api_client.get(
+        "/api/v1/shipments/?page_size=50", HTTP_ACCEPT="application/json; indent=2"
+    )
+    assert json.loads(indented.content) == json.loads(response.content)
+
+
 def test_a_list_of_prefetched_or_lazy_nested_rows_renders_as_drf_does(shipments_with_history):
     prefetched = Shipment.objects.prefetch_related(
         Prefetch("lines", ShipmentLine.objects.select_related("lot").order_by("id")), "events"
