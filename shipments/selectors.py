@@ -277,7 +277,9 @@ def _checks_by_lot(lot_ids, country: str) -> dict[int, ComplianceCheck]:
         check.lot_id: check
         for check in ComplianceCheck.objects.filter(
             lot_id__in=list(lot_ids), country=country, is_current=True
-        ).select_related("overridden_by")
+        )
+        .select_related("overridden_by")
+        .with_findings()
     }
 
 
