@@ -199,7 +199,7 @@ def seed(sizes: Sizes = Sizes(), *, seed_value: int = SEED, today: dt.date | Non
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from compliance.models import ComplianceCheck
+    from compliance.models import ComplianceCheck, StoredFinding
     from compliance.selectors import rule_set_active
     from donations.models import DonationOffer, MaterialLot, Need
     from partners.models import Contact, Organisation, SisterCity
@@ -450,6 +450,22 @@ def seed(sizes: Sizes = Sizes(), *, seed_value: int = SEED, today: dt.date | Non
         check_id = w.next_id(ComplianceCheck)
         checks = []
         default_export, default_arrival = today, day(14)
+        finding_ids = {}
+        for result in ("pass", "warn", "fail"):
+            findings = (
+                []
+                if result == "pass"
+                else [
+                    {
+                        "rule": "bench.rule",
+                        "severity": result,
+                        "message": "Seeded finding.",
+                        "message_zh": "种子数据。",
+                        "source": "bench",
+                    }
+                ]
+            )
+            finding_ids[result] = StoredFinding.objects.ids_for(findings)
         for lot in lots:
             country, export, arrival = lot_country.get(
                 lot.pk,
@@ -460,11 +476,6 @@ def seed(sizes: Sizes = Sizes(), *, seed_value: int = SEED, today: dt.date | Non
                 ),
             )
             result = rng.choices(["pass", "warn", "fail"], weights=[70, 15, 15])[0]
-            findings = (
-                []
-                if result == "pass"
-                else [{"rule": "bench.rule", "severity": result, "message": "Seeded finding."}]
-            )
             checks.append(
                 ComplianceCheck(
                     id=check_id + len(checks),
@@ -472,7 +483,7 @@ def seed(sizes: Sizes = Sizes(), *, seed_value: int = SEED, today: dt.date | Non
                     country=country,
                     rule_set=rule_set,
                     result=result,
-                    findings=findings,
+                    finding_ids=finding_ids[result],
                     export_date=export,
                     arrival_date=arrival,
                     input_fingerprint=hashlib.sha256(f"{lot.pk}:{country}".encode()).hexdigest(),

@@ -113,7 +113,7 @@ class ComplianceCheckAdmin(RoleAdminMixin, SimpleHistoryAdmin):
         "overridden_at",
         "override_reason",
     ]
-    exclude = ["findings", "input_fingerprint"]
+    exclude = ["finding_ids", "input_fingerprint"]
     actions = [
         service_action(
             _("Override with a justification"),

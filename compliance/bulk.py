@@ -5,7 +5,9 @@ and for the re-check of every lot after a rule-set edit.
 evaluates (lot, country) pairs, each on its own dates, grouped so that the engine selects
 the rules once per destination and dates; ``checks_replace`` makes the replaced checks not
 current and inserts the new ones, one statement each per batch (``COPY`` on PostgreSQL,
-``bulk_create`` elsewhere), each finding serialised once.
+``bulk_create`` elsewhere). A new check keeps the ids of its ``StoredFinding`` rows
+(``FindingIds`` finds or makes them, a few queries per batch), so a row is a couple of hundred
+bytes, not kilobytes of text.
 
 On PostgreSQL ``checks_replace`` runs those two statements in a helper thread, on the
 caller's connection and in its transaction, and returns at once: the caller evaluates the
@@ -17,9 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from django.db import connection
@@ -28,7 +29,7 @@ from donations.models import Attachment
 
 from .engine import Evaluation, Finding, LotFacts, RuleBook
 from .facts import LOT_FACT_FIELDS, attachment_kinds, check_fingerprint, lot_facts_of
-from .models import ComplianceCheck, RuleSet
+from .models import ComplianceCheck, RuleSet, StoredFinding, finding_digest
 
 
 class Stale(NamedTuple):
@@ -96,6 +97,101 @@ def stale_checks(*, after: int, limit: int) -> tuple[list[Stale], dict[int, LotF
     return stale, facts
 
 
+class FindingIds:
+    """The ``StoredFinding`` id of each finding the engine returns, stored as needed: a
+    query or two per call for the findings not seen before, none for the others.
+
+    Keep one for a call, or a run of calls in one process: an id stored in a transaction
+    that is rolled back is not valid afterwards.
+    """
+
+    def __init__(self) -> None:
+        # By the finding object's id(): the engine hands out the same object again for lots
+        # alike, and an int is hashed and compared far faster than a finding's five texts.
+        # Equal findings that are distinct objects share their digest, so their row.
+        self._ids: dict[int, str] = {}
+        self._kept: list[Finding] = []  # alive, so that no other object takes their id()
+
+    def text(self, findings: tuple[Finding, ...]) -> str:
+        """The JSON of ``ComplianceCheck.finding_ids`` for these findings."""
+        ids = self._ids
+        return "[" + ",".join([ids[id(finding)] for finding in findings]) + "]"
+
+    def list(self, findings: tuple[Finding, ...]) -> list[int]:
+        ids = self._ids
+        return [int(ids[id(finding)]) for finding in findings]
+
+    def _unknown(self, evaluations: Iterable[Evaluation]) -> dict[str, list]:
+        """The findings of these evaluations without an id yet: [data, findings] by digest."""
+        ids, unknown = self._ids, {}
+        for evaluation in evaluations:
+            for finding in evaluation.findings:
+                if id(finding) not in ids:
+                    data = finding.as_dict()
+                    digest = finding_digest(data)
+                    unknown.setdefault(digest, [data, []])[1].append(finding)
+                    ids[id(finding)] = ""  # seen: given its id before the caller reads it
+                    self._kept.append(finding)
+        return unknown
+
+    def _learn(self, unknown: dict[str, list], found: dict[str, int]) -> None:
+        for digest, (_data, findings) in unknown.items():
+            for finding in findings:
+                self._ids[id(finding)] = str(found[digest])
+
+    def resolve(self, evaluations: Iterable[Evaluation]) -> None:
+        """Find or store the findings of these evaluations (through the ORM)."""
+        unknown = self._unknown(evaluations)
+        if not unknown:
+            return
+        found = dict(
+            StoredFinding.objects.filter(digest__in=list(unknown)).values_list("digest", "pk")
+        )
+        new = [
+            StoredFinding(digest=digest, **data)
+            for digest, (data, _f) in unknown.items()
+            if digest not in found
+        ]
+        if new:
+            # Another process may be storing the same finding: its row wins, then is read.
+            StoredFinding.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+            found.update(
+                StoredFinding.objects.filter(digest__in=[row.digest for row in new]).values_list(
+                    "digest", "pk"
+                )
+            )
+        self._learn(unknown, found)
+
+    def resolve_copy(self, cursor, evaluations: Iterable[Evaluation]) -> None:
+        """``resolve`` on a PostgreSQL driver cursor: the new findings are copied into a
+        temporary table, inserted from it where their digest is new, and read back joined
+        to it; three statements whatever their number."""
+        unknown = self._unknown(evaluations)
+        if not unknown:
+            return
+        table = connection.ops.quote_name(StoredFinding._meta.db_table)
+        columns = ("digest", *StoredFinding.FIELDS)
+        names = ", ".join(columns)
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS new_finding ({' text, '.join(columns)} text)"
+            " ON COMMIT DROP"
+        )
+        cursor.execute("TRUNCATE new_finding")
+        rows = "".join(
+            "\t".join(map(_copy_text, (digest, *(data[name] for name in StoredFinding.FIELDS))))
+            + "\n"
+            for digest, (data, _f) in unknown.items()
+        )
+        _copy(cursor, f"COPY new_finding ({names}) FROM STDIN", rows.encode())
+        # Another process may be storing the same finding: its row wins, then is read.
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM new_finding"
+            " ON CONFLICT (digest) DO NOTHING"
+        )
+        cursor.execute(f"SELECT s.digest, s.id FROM {table} s JOIN new_finding USING (digest)")
+        self._learn(unknown, dict(cursor.fetchall()))
+
+
 _RETIRE = (
     "UPDATE {table} SET is_current = false"
     " WHERE id = ANY(%s) AND is_current AND is_stale RETURNING id"
@@ -107,19 +203,19 @@ def checks_replace(
     *,
     rule_set: RuleSet,
     now: dt.datetime,
-    lines: list[bytes] | None = None,
+    findings: FindingIds,
 ) -> Callable[[], int]:
     """Replace stale checks by new ones: each (id of the stale check, its replacement).
 
     A stale check that is no longer current and stale (another process re-checked its lot
     since it was read) keeps its replacement out. Call it in a transaction, then call what it
     returns before the transaction ends: it waits for the work and returns how many checks it
-    stored. ``lines`` are the new checks' ``copy_lines`` without their overrides, if the
-    caller made them already (PostgreSQL).
+    stored.
     """
     if not replacing:
         return lambda: 0
     if connection.vendor != "postgresql":
+        findings.resolve(check.planned.evaluation for _pk, check in replacing)
         still = set(
             ComplianceCheck.objects.select_for_update()
             .filter(pk__in=[pk for pk, _check in replacing], is_current=True, is_stale=True)
@@ -128,15 +224,15 @@ def checks_replace(
         ComplianceCheck.objects.filter(pk__in=still).update(is_current=False)
         kept = [check for pk, check in replacing if pk in still]
         ComplianceCheck.objects.bulk_create(
-            [check_instance(check, rule_set, now) for check in kept], batch_size=500
+            [check_instance(check, rule_set, now, findings) for check in kept], batch_size=500
         )
         return lambda: len(kept)
-    if lines is None:
-        lines = copy_lines([check for _pk, check in replacing], rule_set, now)
-    lines = [
-        copy_lines([check], rule_set, now)[0] if check.override else line
-        for (_pk, check), line in zip(replacing, lines, strict=True)
-    ]
+    # The new findings are stored here, before the helper thread starts: Python work in it
+    # would take the interpreter lock from the caller's thread, evaluating the next batch.
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        findings.resolve_copy(cursor, (check.planned.evaluation for _pk, check in replacing))
+    lines = copy_lines([check for _pk, check in replacing], rule_set, now, findings)
     table = connection.ops.quote_name(ComplianceCheck._meta.db_table)
     copy_sql = _copy_sql()
     foreign_keys = _deferred_foreign_keys()
@@ -204,20 +300,17 @@ def checks_plan(
     return planned
 
 
-def findings_data(evaluation: Evaluation) -> list[dict]:
-    """The findings as stored in ``ComplianceCheck.findings``."""
-    return [finding.as_dict() for finding in evaluation.findings]
-
-
-def check_instance(check: NewCheck, rule_set: RuleSet, now: dt.datetime) -> ComplianceCheck:
-    """The new check as an unsaved model instance."""
+def check_instance(
+    check: NewCheck, rule_set: RuleSet, now: dt.datetime, findings: FindingIds
+) -> ComplianceCheck:
+    """The new check as an unsaved model instance (its findings resolved in ``findings``)."""
     planned = check.planned
     return ComplianceCheck(
         lot_id=planned.lot_id,
         country=planned.country,
         rule_set=rule_set,
         result=planned.evaluation.result,
-        findings=findings_data(planned.evaluation),
+        finding_ids=findings.list(planned.evaluation.findings),
         export_date=planned.export,
         arrival_date=planned.arrival,
         input_fingerprint=planned.fingerprint,
@@ -232,7 +325,7 @@ _COPY_FIELDS = (
     "country",
     "rule_set",
     "result",
-    "findings",
+    "finding_ids",
     "export_date",
     "arrival_date",
     "input_fingerprint",
@@ -246,7 +339,6 @@ _COPY_FIELDS = (
     "override_lapsed",
 )
 # COPY's text format: a backslash starts an escape; tabs and line ends separate values.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NULL = "\\N"
 _TAB = "\t"
 
@@ -256,36 +348,23 @@ def _copy_text(value) -> str:
         return _NULL
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    return str(value).translate(_COPY_ESCAPES)
+    # Four C-level passes: several times faster than one str.translate with a table.
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
 
 
-# Lots share most of their findings (the engine memoises them): each distinct finding is
-# serialised once, as UTF-8 JSON escaped for COPY. Bounded: cleared when full.
-_finding_bytes: dict[Finding, bytes] = {}
-_FINDING_BYTES_LIMIT = 10_000
-
-
-def _finding_copy_bytes(finding: Finding) -> bytes:
-    text = _finding_bytes.get(finding)
-    if text is None:
-        if len(_finding_bytes) >= _FINDING_BYTES_LIMIT:
-            _finding_bytes.clear()
-        # json.dumps escapes control characters; COPY needs backslashes doubled.
-        dumped = json.dumps(finding.as_dict(), ensure_ascii=False).replace("\\", "\\\\")
-        text = _finding_bytes[finding] = dumped.encode()
-    return text
-
-
-def copy_cache_clear() -> None:
-    """Forget the serialised findings (the re-check calls it when it is done)."""
-    _finding_bytes.clear()
-
-
-def copy_lines(checks: list[NewCheck], rule_set: RuleSet, now: dt.datetime) -> list[bytes]:
+def copy_lines(
+    checks: list[NewCheck], rule_set: RuleSet, now: dt.datetime, findings: FindingIds
+) -> list[bytes]:
     """The new checks as lines of ``COPY``'s text format (UTF-8), one per check, in order."""
     head = f"\t{rule_set.pk}\t"
     evaluated = now.isoformat()
-    tail_no_override = f"\tt\tf\t{evaluated}\t\\N\t\\N\t\t\\N\t\n".encode()
+    tail_no_override = f"\tt\tf\t{evaluated}\t\\N\t\\N\t\t\\N\t\n"
     lines = []
     append = lines.append
     for planned, override in checks:
@@ -296,17 +375,11 @@ def copy_lines(checks: list[NewCheck], rule_set: RuleSet, now: dt.datetime) -> l
                 override.get(name, "" if name in _TEXT_OVERRIDES else None)
                 for name in _OVERRIDE_COLUMNS
             ]
-            tail = f"\tt\tf\t{evaluated}\t{_TAB.join(map(_copy_text, values))}\n".encode()
+            tail = f"\tt\tf\t{evaluated}\t{_TAB.join(map(_copy_text, values))}\n"
         append(
-            b"".join(
-                (
-                    f"{planned.lot_id}\t{_copy_text(planned.country)}{head}"
-                    f"{evaluation.result}\t[".encode(),
-                    b", ".join(map(_finding_copy_bytes, evaluation.findings)),
-                    f"]\t{planned.export}\t{planned.arrival}\t{planned.fingerprint}".encode(),
-                    tail,
-                )
-            )
+            f"{planned.lot_id}\t{_copy_text(planned.country)}{head}{evaluation.result}"
+            f"\t{findings.text(evaluation.findings)}\t{planned.export}\t{planned.arrival}"
+            f"\t{planned.fingerprint}{tail}".encode()
         )
     return lines
 

@@ -15,7 +15,9 @@ from .models import ComplianceCheck, RuleSet
 
 
 def check_list() -> QuerySet[ComplianceCheck]:
-    return ComplianceCheck.objects.select_related("lot", "rule_set", "overridden_by")
+    return ComplianceCheck.objects.select_related(
+        "lot", "rule_set", "overridden_by"
+    ).with_findings()
 
 
 def checks_current_for_lot(*, lot_id: int) -> QuerySet[ComplianceCheck]:
@@ -57,7 +59,7 @@ def lots_blockers(
         check.lot_id: check
         for check in ComplianceCheck.objects.filter(
             lot_id__in=list(lots), country=country, is_current=True
-        )
+        ).with_findings()
     }
     blockers = {}
     for lot_id, lot in lots.items():

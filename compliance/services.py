@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,14 +23,13 @@ from sfiec.roles import Role, user_roles
 from standards.models import EquivalenceGroup, Standard
 
 from .bulk import (
+    FindingIds,
     NewCheck,
     Planned,
     Stale,
     check_instance,
     checks_plan,
     checks_replace,
-    copy_cache_clear,
-    copy_lines,
     stale_checks,
 )
 from .catalogue import load_ruleset_file, ruleset_files, shipped_catalogue
@@ -166,7 +165,9 @@ def rule_set_revise(*, base: RuleSet, rules: list, actor, notes: str, title: str
             created_by=actor,
             is_active=True,
         )
-        stale = ComplianceCheck.objects.filter(is_current=True).exclude(rule_set=new)
+        stale = ComplianceCheck.objects.filter(is_current=True, is_stale=False).exclude(
+            rule_set=new
+        )
         stale.update(is_stale=True)
         from .tasks import rule_set_recheck_task
 
@@ -212,10 +213,14 @@ def checks_run(*, items: Iterable[tuple[int, str, dt.date, dt.date]]) -> list[Co
     rule_set = rule_set_active()
     facts = lot_facts_many({lot_id for lot_id, _c in wanted})
     planned = checks_plan(rulebook_for(rule_set), rule_set.version, facts, wanted)
+    findings = FindingIds()
     with transaction.atomic():
+        findings.resolve(item.evaluation for item in planned)
         current = {
             (check.lot_id, check.country): check
-            for check in ComplianceCheck.objects.select_for_update().filter(
+            for check in ComplianceCheck.objects.select_for_update()
+            .with_findings()
+            .filter(
                 lot_id__in=list(facts),
                 country__in={country for _pk, country in wanted},
                 is_current=True,
@@ -236,9 +241,8 @@ def checks_run(*, items: Iterable[tuple[int, str, dt.date, dt.date]]) -> list[Co
             if existing:
                 replace.append(existing.pk)
                 if existing.is_overridden:
-                    old = {name: getattr(existing, name) for name in _OVERRIDE_FIELDS}
-                    override = _override_follow(old, item.evaluation)
-            new_checks.append(check_instance(NewCheck(item, override), rule_set, now))
+                    override = _override_follow(existing, item.evaluation)
+            new_checks.append(check_instance(NewCheck(item, override), rule_set, now, findings))
         ComplianceCheck.objects.filter(pk__in=replace).update(is_current=False)
         created = ComplianceCheck.objects.bulk_create(new_checks)
     return keep + created
@@ -263,6 +267,7 @@ def checks_recheck_stale(*, batch: int | None = None) -> int:
     # frees each batch's objects.
     collecting = gc.isenabled()
     gc.disable()
+    findings = FindingIds()
     try:
         stale, facts = stale_checks(after=0, limit=batch)
         ready = _recheck_prepare(stale, facts, rule_set_active()) if stale else None
@@ -270,14 +275,13 @@ def checks_recheck_stale(*, batch: int | None = None) -> int:
             stale, facts = stale_checks(after=ready.stale[-1].pk, limit=batch)
             rule_set = rule_set_active() if stale else None
             with transaction.atomic():
-                wait = _recheck_store(ready)
+                wait = _recheck_store(ready, findings)
                 try:
                     # No database work here: the connection is storing the previous batch.
                     ready = _recheck_prepare(stale, facts, rule_set) if stale else None
                 finally:
                     done += wait()
     finally:
-        copy_cache_clear()
         if collecting:
             gc.enable()
     return done
@@ -290,7 +294,6 @@ class _Batch(NamedTuple):
     stale: list[Stale]
     planned: list[Planned]
     now: dt.datetime
-    lines: list[bytes] | None  # the new checks as COPY lines, overrides aside (PostgreSQL)
 
 
 def _recheck_prepare(stale: list[Stale], facts: dict[int, LotFacts], rule_set: RuleSet) -> _Batch:
@@ -298,26 +301,22 @@ def _recheck_prepare(stale: list[Stale], facts: dict[int, LotFacts], rule_set: R
     book = rulebook_for(rule_set)
     wanted = {(check.lot_id, check.country): (check.export, check.arrival) for check in stale}
     planned = checks_plan(book, rule_set.version, facts, wanted)
-    now = timezone.now()
-    lines = None
-    if connection.vendor == "postgresql":
-        lines = copy_lines([NewCheck(item, {}) for item in planned], rule_set, now)
-    return _Batch(rule_set, stale, planned, now, lines)
+    return _Batch(rule_set, stale, planned, timezone.now())
 
 
-def _recheck_store(ready: _Batch) -> Callable[[], int]:
+def _recheck_store(ready: _Batch, findings: FindingIds) -> Callable[[], int]:
     """Start storing an evaluated batch in the current transaction (``checks_replace``)."""
     replaced = {(check.lot_id, check.country): check.pk for check in ready.stale}
     overridden = {}
     if any(check.overridden for check in ready.stale):
         overridden = {
-            old["id"]: old
+            old.pk: old
             for old in ComplianceCheck.objects.select_for_update()
+            .with_findings()
             .filter(
                 pk__in=[check.pk for check in ready.stale if check.overridden],
                 overridden_by__isnull=False,
             )
-            .values(*_OVERRIDE_FIELDS)
         }
     replacing = []
     for item in ready.planned:
@@ -326,18 +325,7 @@ def _recheck_store(ready: _Batch) -> Callable[[], int]:
         replacing.append(
             (pk, NewCheck(item, _override_follow(old, item.evaluation) if old else {}))
         )
-    return checks_replace(replacing, rule_set=ready.rule_set, now=ready.now, lines=ready.lines)
-
-
-# What ``_override_follow`` reads of the check being replaced.
-_OVERRIDE_FIELDS = (
-    "id",
-    "findings",
-    "overridden_by_id",
-    "overridden_at",
-    "override_reason",
-    "override_carried_from_id",
-)
+    return checks_replace(replacing, rule_set=ready.rule_set, now=ready.now, findings=findings)
 
 
 def _problems(findings) -> frozenset[tuple[str, str]]:
@@ -350,22 +338,22 @@ def _problems(findings) -> frozenset[tuple[str, str]]:
     )
 
 
-def _override_follow(old: dict, evaluation: Evaluation) -> dict:
-    """The override fields of the check replacing ``old``, an overridden check (its
-    ``_OVERRIDE_FIELDS``): the override carries over if the new check finds the same
-    problems; otherwise it lapses and the new check says why. A passing check has none."""
+def _override_follow(old: ComplianceCheck, evaluation: Evaluation) -> dict:
+    """The override fields of the check replacing ``old``, an overridden check (read
+    ``with_findings()``): the override carries over if the new check finds the same problems;
+    otherwise it lapses and the new check says why. A passing check has none."""
     if evaluation.result == ComplianceCheck.Result.PASS:
         return {}
-    before = _problems(old["findings"])
+    before = _problems(old.findings)
     after = frozenset(
         (f.rule, f.severity) for f in evaluation.findings if f.severity in OVERRIDDEN_SEVERITIES
     )
     if before == after:
         return {
-            "overridden_by_id": old["overridden_by_id"],
-            "overridden_at": old["overridden_at"],
-            "override_reason": old["override_reason"],
-            "override_carried_from_id": old["override_carried_from_id"] or old["id"],
+            "overridden_by_id": old.overridden_by_id,
+            "overridden_at": old.overridden_at,
+            "override_reason": old.override_reason,
+            "override_carried_from_id": old.override_carried_from_id or old.pk,
         }
     added = sorted(rule for rule, _severity in after - before)
     return {
@@ -373,7 +361,7 @@ def _override_follow(old: dict, evaluation: Evaluation) -> dict:
             "The override of %(date)s no longer applies: the check now also finds %(rules)s."
         )
         % {
-            "date": f"{old['overridden_at']:%Y-%m-%d}",
+            "date": f"{old.overridden_at:%Y-%m-%d}",
             "rules": ", ".join(added) or _("a different result"),
         }
     }

@@ -1,5 +1,7 @@
 """Staff roles are Django groups; each grants model permissions used by the admin and the API."""
 
+import functools
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -45,14 +47,30 @@ def roles_sync() -> None:
 
 
 def user_roles(user) -> set[str]:
+    """The roles the user holds, read once per request (kept on the user object)."""
     if not getattr(user, "is_authenticated", False):
         return set()
     if not hasattr(user, "_sfiec_roles"):
-        names = set(user.groups.values_list("name", flat=True))
+        names = {name for (name,) in _group_names().rows([user.pk])}
         user._sfiec_roles = names & set(Role.values)
         if user.is_superuser:
             user._sfiec_roles = set(Role.values)
     return user._sfiec_roles
+
+
+@functools.cache
+def _group_names():
+    """The names of the groups of a user, by the user's key: the one query every staff API
+    request makes for its permission check, compiled once (sfiec.keyed_queries)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from sfiec.keyed_queries import RowsByKeys
+
+    member = get_user_model()._meta.get_field("groups").related_query_name()
+    return RowsByKeys(
+        Group, lambda ids: Group.objects.filter(**{f"{member}__in": ids}).values_list("name")
+    )
 
 
 def user_has_role(user, *roles: str) -> bool:

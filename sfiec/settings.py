@@ -226,6 +226,11 @@ REST_FRAMEWORK = {
         "sfiec.auth.AccountTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's JSON, written sooner for a page of plain values (sfiec.api.renderers).
+    "DEFAULT_RENDERER_CLASSES": [
+        "sfiec.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "sfiec.api.parsers.DepthLimitedJSONParser",
         "rest_framework.parsers.FormParser",

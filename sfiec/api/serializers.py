@@ -21,11 +21,17 @@ relation further (``lot.reference`` of a shipment line) come from one more query
 rather than a join (with a join PostgreSQL scanned the whole lots table for 150 lines). A page
 makes the same number of queries at every size. Fields read from ``.values()`` must name a
 column through non-null relations; ``ImproperlyConfigured`` names the one that does not.
+
+Those queries by a list of keys are compiled once per number of keys (``sfiec.keyed_queries``):
+the ORM spent more time preparing 150 keys than PostgreSQL spent answering. Rows read from
+``.values()`` are rendered from tuples in a few C-level steps per row (``itemgetter``, ``zip``)
+and only the fields with a converter are visited one by one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from collections import defaultdict
 from collections.abc import Callable
 from operator import attrgetter, itemgetter
@@ -39,6 +45,8 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
+from sfiec.keyed_queries import RowsByKeys
+
 _MISSING = (AttributeError, KeyError, ObjectDoesNotExist)
 _NESTED, _DRF = object(), object()
 _PLANS: dict[tuple, RowPlan] = {}
@@ -50,15 +58,41 @@ _UNCHANGED = {
     fields.BigIntegerField: (models.IntegerField, models.AutoField),
     fields.BooleanField: (models.BooleanField,),
 }
+# Model fields whose .values() are a str, an int or a bool (or None), exactly these classes.
+_PLAIN_COLUMNS = {
+    models.CharField,
+    models.TextField,
+    models.SlugField,
+    models.EmailField,
+    models.URLField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+    models.AutoField,
+    models.BigAutoField,
+    models.SmallAutoField,
+    models.BooleanField,
+}
 
 
 class ReadOnlyListSerializer(serializers.ListSerializer):
-    """Renders a list of its child serializer's rows (instances or dicts) with a RowPlan."""
+    """Renders a list of its child serializer's rows (instances or dicts) with a RowPlan.
+
+    ``renders_plain`` tells the renderer (sfiec.api.renderers) that the list it rendered holds
+    only str, int, bool and None values (``RowPlan.plain``); a view must not change the rows.
+    """
+
+    renders_plain = False
 
     def to_representation(self, data):
         rows = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
         from_values = bool(rows) and isinstance(rows[0], dict)
-        return plan_for(self.child, from_values=from_values).render(rows)
+        plan = plan_for(self.child, from_values=from_values)
+        self.renders_plain = from_values and plan.plain
+        return plan.render(rows)
 
 
 def values_columns(serializer_class) -> list[str]:
@@ -76,7 +110,7 @@ def plan_for(serializer, *, from_values: bool) -> RowPlan:
 
 
 class RowPlan:
-    """How one serializer's readable fields are read from model instances, or from the dicts of
+    """How one serializer's readable fields are read from model instances, or from the rows of
     ``.values()`` when ``from_values`` (then every field names a column)."""
 
     def __init__(self, serializer: serializers.Serializer, *, from_values: bool = False):
@@ -88,13 +122,16 @@ class RowPlan:
         # converter is _NESTED for a nested list, _DRF for DRF's own way, None for a value
         # rendered as it is.
         self.steps: list[tuple[str, Callable | None, Callable | object | None, fields.Field]] = []
+        # Every value rendered from .values() rows is a str, an int, a bool or None.
+        self.plain_values = from_values
         for field in serializer._readable_fields:
             if isinstance(field, serializers.ListSerializer):
                 self.nested.append(_Nested(field, self))
                 get, convert = None, _NESTED
             elif from_values:
-                column, convert = self._column(field)
+                column, convert, plain = self._column(field)
                 self.columns.add(column)
+                self.plain_values = self.plain_values and plain
                 get = column  # the key of the .values() rows
             else:
                 get, convert = _getter(field, self.model)
@@ -111,6 +148,12 @@ class RowPlan:
         self.read_columns = sorted({column.partition("__")[0] for column in self.columns})
 
     @cached_property
+    def plain(self) -> bool:
+        """Rendered from .values() rows, every value is a str, an int, a bool or None, and so in
+        its nested lists: JSON that any encoder writes alike (no float, date or Decimal)."""
+        return self.plain_values and all(nested.plan.plain for nested in self.nested)
+
+    @cached_property
     def context_free(self) -> bool:
         """No field goes DRF's own way (which may read the request), nested lists included."""
         return all(convert is not _DRF for _n, _g, convert, _f in self.steps) and all(
@@ -118,21 +161,83 @@ class RowPlan:
         )
 
     def render(self, rows: list) -> list[dict]:
+        """Rows are model instances, or the dicts of ``.values(*read_columns)``."""
         if self.from_values:
-            self._read_further(rows)
+            return self.render_columns([self._as_columns(row) for row in rows])
         children = {nested.name: nested.children_of(rows) for nested in self.nested}
-        render_row = self._row_from_values if self.from_values else self._row_from_instance
-        return [render_row(row, children) for row in rows]
+        return [self._row_from_instance(row, children) for row in rows]
 
-    def _row_from_values(self, row: dict, children: dict) -> dict:
-        item = {}
-        for name, get, convert, _field in self.steps:
-            if convert is _NESTED:
-                item[name] = children[name](row)
-                continue
-            value = row[get]
-            item[name] = value if convert is None or value is None else convert(value)
-        return item
+    def render_columns(self, rows: list[tuple]) -> list[dict]:
+        """Rows are tuples that begin with the values of ``read_columns``, in that order."""
+        further = [
+            (position, reader.values_by_pk(rows, position)) for position, reader in self._further
+        ]
+        children = [(nested.name, nested.children_of(rows)) for nested in self.nested]
+        width, pick, names, converted = (
+            len(self.read_columns),
+            self._pick,
+            self._names,
+            self._converted,
+        )
+        items = []
+        for row in rows:
+            if further:
+                row = row[:width]
+                for position, by_pk in further:
+                    row += by_pk[row[position]]
+            item = dict(zip(names, pick(row), strict=True))
+            for name, convert in converted:
+                value = item[name]
+                if value is not None:
+                    item[name] = convert(value)
+            for name, rows_of in children:
+                item[name] = rows_of(row)
+            items.append(item)
+        return items
+
+    @cached_property
+    def _as_columns(self) -> Callable[[dict], tuple]:
+        """A .values() dict as a tuple of read_columns."""
+        return _tuple_getter(self.read_columns)
+
+    @cached_property
+    def _further(self) -> list[tuple[int, _RelatedByPk]]:
+        """Per relation one relation away: its position in read_columns and its reader."""
+        return [
+            (self.read_columns.index(relation), _RelatedByPk(self.model, relation, sorted(rests)))
+            for relation, rests in sorted(self.further.items())
+        ]
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        """Each column's place in a row of read_columns extended by the further values."""
+        positions = {column: n for n, column in enumerate(self.read_columns)}
+        for _position, reader in self._further:
+            for rest in reader.rests:
+                positions[f"{reader.relation}__{rest}"] = len(positions)
+        return positions
+
+    @cached_property
+    def _pick(self) -> Callable[[tuple], tuple]:
+        """A row's values in field order (a nested field's is a stand-in, replaced)."""
+        return _tuple_getter(
+            [
+                0 if convert is _NESTED else self._positions[get]
+                for _n, get, convert, _f in self.steps
+            ]
+        )
+
+    @cached_property
+    def _names(self) -> list[str]:
+        return [name for name, _get, _convert, _field in self.steps]
+
+    @cached_property
+    def _converted(self) -> list[tuple[str, Callable]]:
+        return [
+            (name, convert)
+            for name, _get, convert, _field in self.steps
+            if convert is not None and convert is not _NESTED
+        ]
 
     def _row_from_instance(self, row, children: dict) -> dict:
         item = {}
@@ -156,20 +261,9 @@ class RowPlan:
                 item[name] = value if convert is None else convert(value)
         return item
 
-    def _read_further(self, rows: list[dict]) -> None:
-        """Add the columns one relation away to ``.values()`` rows of ``read_columns``."""
-        for relation, rests in self.further.items():
-            model = self.model._meta.get_field(relation).related_model
-            ids = {row[relation] for row in rows}
-            related = model._base_manager.filter(pk__in=ids).order_by().values("pk", *rests)
-            by_pk = {values["pk"]: values for values in related} if ids else {}
-            for row in rows:
-                target = by_pk[row[relation]]
-                for rest in rests:
-                    row[f"{relation}__{rest}"] = target[rest]
-
-    def _column(self, field) -> tuple[str, Callable | None]:
-        """The ``.values()`` lookup of a field, and its converter."""
+    def _column(self, field) -> tuple[str, Callable | None, bool]:
+        """The ``.values()`` lookup of a field, its converter, and whether its value is plain
+        (a str, an int, a bool or None)."""
         attrs, convert, known = field.source_attrs, None, True
         if isinstance(field, relations.SlugRelatedField):
             attrs = [*attrs, *field.slug_field.split("__")]
@@ -191,7 +285,31 @@ class RowPlan:
             ):
                 unchanged = ()  # rendered as text
             convert = None if isinstance(column, unchanged) else _converter(field)
-        return "__".join(attrs), convert
+        if convert is None:
+            target = column.target_field if column.many_to_one else column
+            plain = type(target) in _PLAIN_COLUMNS
+        else:
+            plain = getattr(convert, "returns_text", False)
+        return "__".join(attrs), convert, plain
+
+
+class _RelatedByPk:
+    """The columns ``rests`` of the rows one relation away, read by primary key in one query."""
+
+    def __init__(self, model, relation: str, rests: list[str]):
+        self.relation, self.rests = relation, rests
+        related = model._meta.get_field(relation).related_model
+        self.query = RowsByKeys(
+            related,
+            lambda ids: (
+                related._base_manager.filter(pk__in=ids).order_by().values_list("pk", *rests)
+            ),
+        )
+
+    def values_by_pk(self, rows: list[tuple], position: int) -> dict:
+        """The related row's values (a tuple of ``rests``) by the key at ``position``."""
+        ids = list({row[position] for row in rows})
+        return {values[0]: tuple(values[1:]) for values in self.query.rows(ids)} if ids else {}
 
 
 class _Nested:
@@ -225,30 +343,53 @@ class _Nested:
     def instance_plan(self) -> RowPlan:
         return RowPlan(self.field.child)
 
+    @cached_property
+    def query(self) -> RowsByKeys:
+        """The children of a list of parents, as rows of read_columns and the parent's key, in
+        the children's ordering."""
+        foreign_key = self.relation.field
+        columns = [*self.plan.read_columns, foreign_key.attname]
+        return RowsByKeys(
+            foreign_key.model,
+            lambda keys: (
+                foreign_key.model._default_manager.filter(**{f"{foreign_key.name}__in": keys})
+                .order_by(*_ordering(foreign_key))
+                .values_list(*columns)
+            ),
+        )
+
     def children_of(self, rows: list) -> Callable:
         """A function from a parent row to the rendered list of its children."""
         if not self.plan.from_values or (rows and self._prefetched(rows[0])):
             plan = self.instance_plan
             return lambda row: plan.render(list(self.source(row).all()))
-        foreign_key = self.relation.field
-        keys = [row["pk"] for row in rows] if self.parent.from_values else [r.pk for r in rows]
+        if self.parent.from_values:
+            key_of = itemgetter(self.parent.read_columns.index("pk"))
+        else:
+            key_of = attrgetter("pk")
+        keys = list(dict.fromkeys(key_of(row) for row in rows))
         by_parent = defaultdict(list)
-        if keys:
-            queryset = foreign_key.model._default_manager.filter(
-                **{f"{foreign_key.name}__in": keys}
-            ).order_by(*_ordering(foreign_key))
-            for child in queryset.values(foreign_key.attname, *self.plan.read_columns):
-                by_parent[child[foreign_key.attname]].append(child)
-        children = self.plan.render([child for group in by_parent.values() for child in group])
+        for child in self.query.rows(keys) if keys else ():
+            by_parent[child[-1]].append(child)
+        children = self.plan.render_columns(
+            [child for group in by_parent.values() for child in group]
+        )
         rendered, start = {}, 0
         for key, group in by_parent.items():
             rendered[key], start = children[start : start + len(group)], start + len(group)
-        key_of = itemgetter("pk") if self.parent.from_values else attrgetter("pk")
         return lambda row: rendered.get(key_of(row), [])
 
     def _prefetched(self, row) -> bool:
         cache = getattr(row, "_prefetched_objects_cache", {})
         return self.relation.get_accessor_name() in cache
+
+
+def _tuple_getter(keys: list) -> Callable:
+    """``itemgetter(*keys)`` that returns a tuple for a single key too."""
+    if len(keys) == 1:
+        (key,) = keys
+        return lambda row: (row[key],)
+    return itemgetter(*keys)
 
 
 def _getter(field, model) -> tuple[Callable | None, Callable | object | None]:
@@ -272,7 +413,47 @@ def _getter(field, model) -> tuple[Callable | None, Callable | object | None]:
 def _converter(field) -> Callable:
     if type(field) is fields.DateTimeField:
         return _datetime_converter(field)
+    if type(field) is fields.DecimalField:
+        return _decimal_converter(field)
+    if type(field) is fields.DateField:
+        return _date_converter(field)
     return field.to_representation
+
+
+def _returns_text(convert: Callable) -> Callable:
+    """Marks a converter whose every result is a str or None (RowPlan.plain)."""
+    convert.returns_text = True
+    return convert
+
+
+def _date_converter(field) -> Callable:
+    output_format = getattr(field, "format", api_settings.DATE_FORMAT)
+    if output_format is None or output_format.lower() != fields.ISO_8601:
+        return field.to_representation
+    # DRF's: a date's isoformat(), a str as it is, anything else refused.
+    return _returns_text(
+        lambda value: (
+            value.isoformat() if type(value) is dt.date else field.to_representation(value)
+        )
+    )
+
+
+def _decimal_converter(field) -> Callable:
+    """DecimalField.to_representation, but a value that already has the field's places (as a
+    numeric column's has) is written as it is: quantizing it to its own exponent is exact."""
+    coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    places, digits = field.decimal_places, field.max_digits
+    if not coerce or field.localize or field.normalize_output or places is None or not digits:
+        return field.to_representation
+
+    def convert(value):
+        if type(value) is decimal.Decimal:
+            _sign, figures, exponent = value.as_tuple()
+            if exponent == -places and len(figures) <= digits:
+                return f"{value:f}"
+        return field.to_representation(value)
+
+    return _returns_text(convert)
 
 
 def _datetime_converter(field) -> Callable:
@@ -288,7 +469,7 @@ def _datetime_converter(field) -> Callable:
         text = value.astimezone(zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
-    return convert
+    return _returns_text(convert)
 
 
 def _drf_field(item: dict, field, row) -> None:

@@ -56,12 +56,7 @@ class ShipmentViewSet(
         if self.action == "list":
             # A page is read as .values() rows, its lines and events with one query each, and
             # rendered without model instances (sfiec.api.serializers).
-            return (
-                selectors.shipment_list()
-                .select_related(None)
-                .prefetch_related(None)
-                .values(*values_columns(ShipmentSerializer))
-            )
+            return selectors.shipment_rows(columns=values_columns(ShipmentSerializer))
         return selectors.shipment_list()
 
     def get_serializer_class(self):

@@ -122,11 +122,44 @@ def test_the_shipments_list_renders_each_shipment_as_its_detail_does(
     assert [item["id"] for item in listed] == [s.pk for s in reversed(shipments_with_history)]
     for item in listed:
         shipment = shipment_selectors.shipment_list().get(pk=item["id"])
-        assert item == plain(ShipmentSerializer(shipment).data)
+        # The same fields in the same order: the JSON text is the detail's.
+        assert json.dumps(item) == json.dumps(plain(ShipmentSerializer(shipment).data))
     moving = listed[-1]
     assert len(moving["lines"]) == 2 and len(moving["events"]) >= 3
     assert listed[1]["lines"][0]["released_at"] is not None
     assert listed[0]["lines"] == []
+
+
+def test_pages_of_one_shipment_each_render_each_as_its_detail_does(
+    api_client, manager, shipments_with_history
+):
+    """Each page asks its lines, lots and events by other keys (the SQL compiled once)."""
+    api_client.force_authenticate(manager)
+    for page in (1, 2, 3, 1):
+        response = api_client.get(f"/api/v1/shipments/?page_size=1&page={page}")
+        (item,) = response.json()["results"]
+        shipment = shipment_selectors.shipment_list().get(pk=item["id"])
+        assert json.dumps(item) == json.dumps(plain(ShipmentSerializer(shipment).data))
+
+
+def test_a_page_of_plain_values_is_written_byte_for_byte_as_drf_writes_it(
+    api_client, manager, shipments_with_history, logistics_officer
+):
+    moving = shipments_with_history[0]
+    services.shipment_update(
+        shipment=moving,
+        actor=logistics_officer,
+        notes='Keep dry\u2028(line two)\u2029 \t"quoted" \\ back\x01slash – 易碎 📦',
+    )
+    api_client.force_authenticate(manager)
+    response = api_client.get("/api/v1/shipments/?page_size=50")
+    assert response.data["results"].serializer.renders_plain  # written by sfiec's renderer
+    assert response.content == JSONRenderer().render(response.data)  # DRF's bytes
+    assert b"\\u2028" in response.content and "易碎".encode() in response.content
+    indented = api_client.get(
+        "/api/v1/shipments/?page_size=50", HTTP_ACCEPT="application/json; indent=2"
+    )
+    assert json.loads(indented.content) == json.loads(response.content)
 
 
 def test_a_list_of_prefetched_or_lazy_nested_rows_renders_as_drf_does(shipments_with_history):

@@ -32,7 +32,6 @@ FIELDS = (
     "country",
     "rule_set_id",
     "result",
-    "findings",
     "export_date",
     "arrival_date",
     "input_fingerprint",
@@ -82,8 +81,10 @@ def _lots():
 
 def _snapshot():
     return [
-        {name: getattr(check, name) for name in FIELDS}
-        for check in ComplianceCheck.objects.order_by("lot_id", "country", "is_current", "pk")
+        {**{name: getattr(check, name) for name in FIELDS}, "findings": check.findings}
+        for check in ComplianceCheck.objects.order_by(
+            "lot_id", "country", "is_current", "pk"
+        ).with_findings()
     ]
 
 

@@ -1,29 +1,16 @@
 """The standards catalogue moved from compliance to its own app without moving a row."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from standards.models import EquivalenceGroup, Standard
+from tests.migrating import latest, migrate_to
 
 BEFORE = [("compliance", "0002_initial"), ("donations", "0002_submission_key_per_submitter")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _leaves():
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_rows_made_before_the_move_survive_it():
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     OldStandard = old.get_model("compliance", "Standard")
     OldGroup = old.get_model("compliance", "EquivalenceGroup")
     kn95 = OldStandard.objects.create(
@@ -38,7 +25,7 @@ def test_rows_made_before_the_move_survive_it():
     group = OldGroup.objects.create(slug="old-group", name="Old", source="s", source_status="V")
     group.members.add(kn95)
 
-    new = _migrate(_leaves())
+    new = migrate_to(latest())
 
     NewStandard = new.get_model("standards", "Standard")
     assert NewStandard.objects.get(slug="OLD_KN95").pk == kn95.pk
