@@ -133,7 +133,10 @@ class DonationOffer(models.Model):
     is_donor_named_publicly = models.BooleanField(
         _("the donor may be named publicly"),
         default=False,
-        help_text=_("Set by the donor: its name may appear on the public trace page."),
+        help_text=_(
+            "Set by the donor: its name may appear on the public trace page and on the "
+            "donation certificate that travels with the goods."
+        ),
     )
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
