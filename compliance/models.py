@@ -123,6 +123,10 @@ class ComplianceCheckQuerySet(models.QuerySet):
             findings_attach(self._result_cache)
 
 
+# A lot has at most one current check per destination country.
+CURRENT_CHECK_CONSTRAINT = "one_current_check_per_lot_country"
+
+
 class ComplianceCheck(models.Model):
     """The engine's verdict on one lot for one destination country, under one rule set."""
 
@@ -227,7 +231,7 @@ class ComplianceCheck(models.Model):
             models.UniqueConstraint(
                 fields=["lot", "country"],
                 condition=models.Q(is_current=True),
-                name="one_current_check_per_lot_country",
+                name=CURRENT_CHECK_CONSTRAINT,
             ),
             models.CheckConstraint(
                 condition=models.Q(overridden_by__isnull=True)

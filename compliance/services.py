@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +35,7 @@ from .bulk import (
 from .catalogue import load_ruleset_file, ruleset_files, shipped_catalogue
 from .engine import Evaluation, LotFacts, RuleBook, validate_rules
 from .facts import lot_facts, lot_facts_many, lots_for_checks
-from .models import ComplianceCheck, RuleSet
+from .models import CURRENT_CHECK_CONSTRAINT, ComplianceCheck, RuleSet
 from .selectors import rule_set_active  # noqa: F401  (a read; services and callers use it)
 
 # Days of transit assumed for a lot's checks before any shipment is planned.
@@ -45,6 +45,9 @@ MIN_OVERRIDE_REASON = 20
 OVERRIDDEN_SEVERITIES = ("fail", "warn")
 # Stale checks re-run per batch after a rule-set edit.
 RECHECK_BATCH = 5000
+# How often ``checks_run`` reads the current checks again after another process stored one
+# of the same lot and country first.
+CHECK_STORE_ATTEMPTS = 3
 
 _rulebooks: dict[str, RuleBook] = {}
 
@@ -213,38 +216,49 @@ def checks_run(*, items: Iterable[tuple[int, str, dt.date, dt.date]]) -> list[Co
     rule_set = rule_set_active()
     facts = lot_facts_many({lot_id for lot_id, _c in wanted})
     planned = checks_plan(rulebook_for(rule_set), rule_set.version, facts, wanted)
+    for attempt in range(CHECK_STORE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _checks_store(planned, facts, wanted, rule_set)
+        except IntegrityError as error:
+            # Another process stored a check for one of these lots and countries since it
+            # was read (a worker refreshing a lot while staff run its shipment's checks):
+            # read the current checks again and replace that one.
+            if CURRENT_CHECK_CONSTRAINT not in str(error) or attempt + 1 == CHECK_STORE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _checks_store(planned, facts, wanted, rule_set) -> list[ComplianceCheck]:
+    """Store ``checks_run``'s evaluations: keep a current check that is still right, replace
+    the others. Call it in a transaction."""
     findings = FindingIds()
-    with transaction.atomic():
-        findings.resolve(item.evaluation for item in planned)
-        current = {
-            (check.lot_id, check.country): check
-            for check in ComplianceCheck.objects.select_for_update()
-            .with_findings()
-            .filter(
-                lot_id__in=list(facts),
-                country__in={country for _pk, country in wanted},
-                is_current=True,
-            )
-        }
-        keep, replace, new_checks = [], [], []
-        now = timezone.now()
-        for item in planned:
-            existing = current.get((item.lot_id, item.country))
-            if (
-                existing
-                and existing.input_fingerprint == item.fingerprint
-                and not existing.is_stale
-            ):
-                keep.append(existing)
-                continue
-            override = {}
-            if existing:
-                replace.append(existing.pk)
-                if existing.is_overridden:
-                    override = _override_follow(existing, item.evaluation)
-            new_checks.append(check_instance(NewCheck(item, override), rule_set, now, findings))
-        ComplianceCheck.objects.filter(pk__in=replace).update(is_current=False)
-        created = ComplianceCheck.objects.bulk_create(new_checks)
+    findings.resolve(item.evaluation for item in planned)
+    current = {
+        (check.lot_id, check.country): check
+        for check in ComplianceCheck.objects.select_for_update()
+        .with_findings()
+        .filter(
+            lot_id__in=list(facts),
+            country__in={country for _pk, country in wanted},
+            is_current=True,
+        )
+    }
+    keep, replace, new_checks = [], [], []
+    now = timezone.now()
+    for item in planned:
+        existing = current.get((item.lot_id, item.country))
+        if existing and existing.input_fingerprint == item.fingerprint and not existing.is_stale:
+            keep.append(existing)
+            continue
+        override = {}
+        if existing:
+            replace.append(existing.pk)
+            if existing.is_overridden:
+                override = _override_follow(existing, item.evaluation)
+        new_checks.append(check_instance(NewCheck(item, override), rule_set, now, findings))
+    ComplianceCheck.objects.filter(pk__in=replace).update(is_current=False)
+    created = ComplianceCheck.objects.bulk_create(new_checks)
     return keep + created
 
 

@@ -104,6 +104,9 @@ class Smoke:
         self.fail(f"timed out waiting for {what}")
 
     def fail(self, message: str) -> None:
+        # On stdout too, with the steps: a caller showing only the end of stderr, which the
+        # processes' logs fill, still shows why.
+        print(f"FAILED: {message}", flush=True)
         print(f"FAILED: {message}", file=sys.stderr)
         for name in self.processes:
             print(f"--- {name} log (tail) ---\n{self.log(name)[-3000:]}", file=sys.stderr)
