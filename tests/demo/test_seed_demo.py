@@ -1,6 +1,8 @@
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 from django.core.management import call_command
+from django.urls import reverse
 
 from donations.models import DonationOffer
 from shipments.models import Shipment
@@ -112,3 +114,20 @@ def test_seed_demo_receives_lots_through_intake_which_queues_their_checks(
             assert current.exists(), lot
         else:
             assert current.filter(export_date=today).exists(), lot
+
+
+@pytest.mark.django_db
+def test_the_demo_dashboard_shows_lead_times_of_days_not_zero(api_client, viewer):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    cache.clear()
+    api_client.force_authenticate(viewer)
+
+    response = api_client.get(reverse("api:dashboard-lead-times"))
+
+    assert response.status_code == 200
+    items = {item["key"]: item for item in response.json()["items"]}
+    # The Milan shipment (delivered) and the Busan one (in transit) carry offers of 26 and
+    # 12 days ago; both left today.
+    assert (items["dispatch"]["count"], items["delivery"]["count"]) == (2, 1)
+    assert items["dispatch"]["median"] == pytest.approx(19, abs=0.1)
+    assert items["delivery"]["median"] == pytest.approx(26, abs=0.1)

@@ -181,6 +181,9 @@ class Command(BaseCommand):
                 submission_key=o["key"],
                 notes="Demo data",
             )
+            DonationOffer.objects.filter(pk=offer.pk).update(
+                submitted_at=timezone.now() - dt.timedelta(days=o["submitted_days_ago"])
+            )
             self._decide(offer, o["status"], coordinator, o.get("reason", ""))
             lots[o["key"]] = list(offer.lots.order_by("id"))
             for lot, values in zip(lots[o["key"]], o["lots"], strict=True):
