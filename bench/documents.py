@@ -11,6 +11,9 @@ built here without a database. Cases:
 - a packing list of about 100 pages against ten packing lists of about 10 pages each
   (one process renders the ten in a row, as a worker would).
 
+- the issue's yardstick: a plain WeasyPrint table of 2,000 rows (about 0.07 s a page on the
+  machines the targets were set on), so the packing list's cost reads as a ratio too.
+
 Targets (issues 9 and 13): at most 0.15 s per page; 100 pages at most 1.5 x the ten 10-page
 renders. ``measure()`` is what `make bench` (bench/phases.py pdf) reports.
 """
@@ -147,19 +150,43 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def run_case(kind: str, lines: int, repeat: int) -> dict:
-    """In this process: render ``repeat`` documents of ``lines`` lines; time and memory."""
+PLAIN_TABLE = "plain_table"
+PLAIN_TABLE_ROWS = 2000
+
+
+def plain_table_pdf(rows: int) -> tuple[bytes, int]:
+    """The issue's yardstick: a plain table of ``rows`` rows of four short columns, rendered
+    by WeasyPrint with its default style; (PDF, pages)."""
+    from weasyprint import HTML
+
+    cells = "".join(
+        f"<tr><td>{i}</td><td>LOT-2026-{i:05d}</td><td>{i * 7 % 1000}</td><td>carton</td></tr>"
+        for i in range(rows)
+    )
+    document = HTML(string=f"<html><body><table>{cells}</table></body></html>").render()
+    return document.write_pdf(), len(document.pages)
+
+
+def _renderer(kind: str, lines: int):
+    """(render, inputs, warm-up inputs) of a case: render(inputs) returns (PDF, pages)."""
+    if kind == PLAIN_TABLE:
+        return plain_table_pdf, lines, lines
     _setup_django()
     from shipments.documents import render_pdf
 
-    render_pdf(kind, synthetic_inputs(2))  # fonts and templates loaded once, as in a worker
-    inputs = synthetic_inputs(lines)
+    return (lambda inputs: render_pdf(kind, inputs)), synthetic_inputs(lines), synthetic_inputs(2)
+
+
+def run_case(kind: str, lines: int, repeat: int) -> dict:
+    """In this process: render ``repeat`` documents of ``lines`` lines; time and memory."""
+    render, inputs, warm_up = _renderer(kind, lines)
+    render(warm_up)  # fonts and templates loaded once, as in a worker
     base_mb = _rss_mb()
     pages = 0
     cpu_started = time.process_time()
     started = time.perf_counter()
     for _ in range(repeat):
-        _pdf, count = render_pdf(kind, inputs)
+        _pdf, count = render(inputs)
         pages += count
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
@@ -202,12 +229,18 @@ def measure(calibration_lines: int = 100) -> dict:
     lines_per_page = calibration_lines / calibration["pages"]
     ten = child("packing_list", max(1, round(10 * lines_per_page)), 10)
     hundred = child("packing_list", max(1, round(100 * lines_per_page)), 1)
+    plain = child(PLAIN_TABLE, PLAIN_TABLE_ROWS, 1)
+    worst = max(hundred["cpu_seconds_per_page"], ten["cpu_seconds_per_page"])
     return {
         "lines_per_page": round(lines_per_page, 2),
         "hundred_pages": hundred,
         "ten_times_ten_pages": ten,
         "seconds_per_page": max(hundred["seconds_per_page"], ten["seconds_per_page"]),
-        "cpu_seconds_per_page": max(hundred["cpu_seconds_per_page"], ten["cpu_seconds_per_page"]),
+        "cpu_seconds_per_page": worst,
+        "plain_table": plain,
+        # The issue expects a plain table at about 0.07 s a page and allows the packing list
+        # 0.15: about 2.1 times. This ratio is that comparison on the machine at hand.
+        "cpu_ratio_to_plain_table": round(worst / plain["cpu_seconds_per_page"], 3),
         "linearity": round(hundred["seconds_per_page"] / ten["seconds_per_page"], 3),
         "cpu_linearity": round(hundred["cpu_seconds_per_page"] / ten["cpu_seconds_per_page"], 3),
         "peak_rss_mb": max(hundred["peak_rss_mb"], ten["peak_rss_mb"]),
@@ -248,6 +281,9 @@ def main() -> None:
         f"worst seconds per page: {m['seconds_per_page']:.3f} wall,"
         f" {m['cpu_seconds_per_page']:.3f} CPU (target <= 0.15)"
     )
+    plain = m["plain_table"]
+    _row(f"plain table of {plain['lines']:,} rows", plain)
+    print(f"packing list ÷ plain table, CPU per page: {m['cpu_ratio_to_plain_table']:.2f} x")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

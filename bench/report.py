@@ -174,6 +174,12 @@ def _print(rows, small, figures, targets) -> None:
                 f" {r['seconds_per_page']:.3f} s/page wall, {r['cpu_seconds_per_page']:.3f}"
                 f" CPU s/page, RSS {r['base_rss_mb']} → peak {r['peak_rss_mb']} MB"
             )
+        r = pdf["plain_table"]
+        print(
+            f"the yardstick, a plain WeasyPrint table of {r['lines']:,} rows: {r['pages']} pages,"
+            f" {r['cpu_seconds_per_page']:.3f} CPU s/page (the issue: about 0.07); the packing"
+            f" list costs {pdf['cpu_ratio_to_plain_table']:.2f} x that"
+        )
         print(
             f"packing list: {pdf['lines_per_page']} lines per page; load average"
             f" {pdf['load_average'][0]} → {pdf['load_average'][1]}"
