@@ -293,6 +293,9 @@
     });
   }
 
+  // The share of the map the sister cities' countries fill once focused on.
+  const FOCUS_MARGIN = 0.85;
+
   function flows(figure, data) {
     if (!data.items.some((item) => item.shipments)) {
       showEmpty(figure, gettext("Flows are drawn once a shipment to a sister city has been created."));
@@ -302,6 +305,7 @@
     const element = figure.querySelector(".map");
     if (window.jsVectorMap && element) {
       const origin = { name: data.origin.label, coords: data.origin.coords, style: { fill: "#c0392b" } };
+      const countries = [...new Set(["CN"].concat(placed.map((item) => item.country)))];
       // eslint-disable-next-line no-new
       new window.jsVectorMap({
         selector: element,
@@ -309,15 +313,20 @@
         zoomButtons: false,
         zoomOnScroll: false,
         regionStyle: { initial: { fill: "#d5dde6" }, hover: { fillOpacity: 1 }, selected: { fill: "#9fb7cc" } },
-        selectedRegions: [...new Set(["CN"].concat(placed.map((item) => item.country)))],
+        selectedRegions: countries,
         markers: [origin].concat(placed.map((item) => ({ name: item.label, coords: item.coords }))),
         markerStyle: { initial: { fill: "#1f5f8b", stroke: "#fff", r: 5 } },
         lines: placed.filter((item) => item.shipments).map((item) => ({ from: origin.name, to: item.label })),
         lineStyle: { stroke: "#c0392b", strokeWidth: 1.5, strokeDasharray: "6 3", animation: false },
         labels: { markers: { render: (marker) => marker.name } },
         markerLabelStyle: { initial: { fontFamily: "system-ui, sans-serif", fontSize: 12, fontWeight: 500, fill: "#1d2733" } },
-        focusOn: { regions: ["IT", "KR", "KH", "CN"], animate: false },
-        onLoaded: () => placeLabels(element),
+        focusOn: { regions: countries, animate: false },
+        onLoaded: (map) => {
+          // focusOn fits the countries edge to edge, so a city on a border (Turin) would sit on
+          // the map's edge: step back around the centre to leave it, and its label, room.
+          map._setScale(map.scale * FOCUS_MARGIN, map._width / 2, map._height / 2, false, false);
+          placeLabels(element);
+        },
         onViewportChange: () => placeLabels(element),
       });
     }

@@ -208,6 +208,9 @@ def test_on_an_empty_database_every_chart_says_there_is_no_data_yet(
         assert problems == []
 
 
+MAP_EDGE_PX = 4
+
+
 def _overlap(a, b):
     return not (
         a["x"] + a["width"] <= b["x"]
@@ -235,6 +238,19 @@ def test_the_map_labels_of_close_cities_do_not_overlap(live_server, browser, tmp
         markers = [m.bounding_box() for m in page.locator("#flow-map circle.jvm-marker").all()]
         frame = page.locator("#flow-map").bounding_box()
         left, right = frame["x"], frame["x"] + frame["width"]
+        top, bottom = frame["y"], frame["y"] + frame["height"]
+        for name, marker in zip(
+            page.locator("#flow-map circle.jvm-marker").evaluate_all(
+                "(circles) => circles.map((c) => c.dataset.index)"
+            ),
+            markers,
+            strict=True,
+        ):
+            # A city on its country's border (Turin) stays clear of the map's edge.
+            assert left + MAP_EDGE_PX <= marker["x"], f"marker {name} at the left edge"
+            assert marker["x"] + marker["width"] <= right - MAP_EDGE_PX, f"marker {name} right"
+            assert top + MAP_EDGE_PX <= marker["y"], f"marker {name} at the top edge"
+            assert marker["y"] + marker["height"] <= bottom - MAP_EDGE_PX, f"marker {name} bottom"
         for i, box in enumerate(boxes):
             for j in range(i + 1, len(boxes)):
                 assert not _overlap(box, boxes[j]), f"{names[i]} overlaps {names[j]}"
