@@ -162,6 +162,17 @@ class DonationOffer(models.Model):
 
 
 class MaterialLotQuerySet(models.QuerySet):
+    def locked(self):
+        """The lots, locked for a change of their quantities or status until the transaction
+        ends (call it in one).
+
+        FOR NO KEY UPDATE, the lock an UPDATE of these columns takes: changes of a lot wait for
+        each other, while rows that only reference it (its checks, lines, matches) can still be
+        inserted. So a worker storing a lot's check never waits for staff allocating that lot,
+        and a wait the other way round (on a finding both store) cannot close a deadlock.
+        """
+        return self.select_for_update(no_key=True)
+
     def with_available(self):
         return self.annotate(
             quantity_available=F("quantity_received")

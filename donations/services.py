@@ -179,7 +179,7 @@ def lot_update(*, lot: MaterialLot, actor, **values) -> MaterialLot:
     if unknown:
         raise DomainError(_("Unknown lot fields: %s") % ", ".join(sorted(unknown)))
     with transaction.atomic():
-        locked = MaterialLot.objects.select_for_update().get(pk=lot.pk)
+        locked = MaterialLot.objects.locked().get(pk=lot.pk)
         if locked.status == MaterialLot.Status.REJECTED:
             raise DomainError(_("A rejected lot cannot be changed."))
         if "quantity_offered" in values and values["quantity_offered"] < locked.quantity_received:
@@ -309,7 +309,7 @@ def lot_set_quarantine(*, lot: MaterialLot, actor, is_quarantined: bool, note: s
     """Put a received lot into quarantine or release it; quarantined goods cannot be allocated."""
     _quarantine_reason_check(is_quarantined=is_quarantined, note=note)
     with transaction.atomic():
-        locked = MaterialLot.objects.select_for_update().get(pk=lot.pk)
+        locked = MaterialLot.objects.locked().get(pk=lot.pk)
         if locked.status != MaterialLot.Status.RECEIVED:
             raise DomainError(_("Only a received lot can be quarantined or released."))
         if is_quarantined and locked.quantity_allocated:
@@ -562,7 +562,7 @@ def lot_attachments_add(
     if not uploads:
         raise DomainError(_("Choose at least one file."))
     with transaction.atomic(), _stored_files_removed_on_error() as stored:
-        locked = MaterialLot.objects.select_for_update().select_related("offer").get(pk=lot.pk)
+        locked = MaterialLot.objects.locked().select_related("offer").get(pk=lot.pk)
         if not lot_attachments_can_edit(lot=locked, user=actor):
             raise DomainError(
                 _("Documents can be added by the partner only while the offer is undecided.")

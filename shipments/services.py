@@ -203,7 +203,7 @@ def shipment_allocate(
                     lot_id=lot.pk, city_id=locked_shipment.city_id
                 ).select_for_update(of=("self",))
             )
-            locked_lot = MaterialLot.objects.select_for_update().get(pk=lot.pk)
+            locked_lot = MaterialLot.objects.locked().get(pk=lot.pk)
             if locked_lot.status != MaterialLot.Status.RECEIVED:
                 raise DomainError(_("Only received goods can be allocated; %s is not.") % lot)
             if locked_lot.is_quarantined:
@@ -506,7 +506,7 @@ def need_match_confirm(
             unmet = locked_need.quantity - need_progress(locked_need).matched
             if unmet <= 0:
                 raise DomainError(_("This need is already fully met."))
-            locked_lot = MaterialLot.objects.select_for_update().get(pk=lot.pk)
+            locked_lot = MaterialLot.objects.locked().get(pk=lot.pk)
             check = _match_eligibility_check(locked_need, locked_lot)
             available = locked_lot.quantity_available
             if available <= 0:
@@ -635,7 +635,7 @@ def need_match_release(
         locked = NeedMatch.objects.select_for_update().get(pk=match.pk)
         if locked.status == NeedMatch.Status.RELEASED:
             return locked
-        MaterialLot.objects.select_for_update().filter(pk=locked.lot_id).update(
+        MaterialLot.objects.locked().filter(pk=locked.lot_id).update(
             quantity_reserved=F("quantity_reserved") - (locked.quantity - locked.quantity_allocated)
         )
         locked.status = NeedMatch.Status.RELEASED
