@@ -61,6 +61,8 @@ def _figures(**changes):
             "load_average": [1.0, 1.0],
             "hundred_pages": _render(100, 800),
             "ten_times_ten_pages": _render(110, 80),
+            "plain_table": _render(48, 2000),
+            "cpu_ratio_to_plain_table": 1.0,
         },
         "outbox": {"skipped": "BENCH_SKIP"},
         "seconds_total": 540.0,
@@ -97,6 +99,7 @@ def test_every_target_is_met_or_not_by_its_figure(capsys):
     assert met["packing list 100 pages ÷ ten 10-page renders (CPU s per page)"] is False
     assert met["make bench wall time, both databases seeded in the run (s)"] is True
     assert "staff home /staff/" in table and "outbox: skipped" in table
+    assert "a plain WeasyPrint table of 2,000 rows: 48 pages" in table
     assert sum(line.endswith(" NO") for line in table.splitlines()) == list(met.values()).count(
         False
     )
