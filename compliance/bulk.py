@@ -111,6 +111,8 @@ class FindingIds:
         # Equal findings that are distinct objects share their digest, so their row.
         self._ids: dict[int, str] = {}
         self._kept: list[Finding] = []  # alive, so that no other object takes their id()
+        # By digest: a later batch's equal findings (other objects) need no query.
+        self._by_digest: dict[str, str] = {}
 
     def text(self, findings: tuple[Finding, ...]) -> str:
         """The JSON of ``ComplianceCheck.finding_ids`` for these findings."""
@@ -123,21 +125,26 @@ class FindingIds:
 
     def _unknown(self, evaluations: Iterable[Evaluation]) -> dict[str, list]:
         """The findings of these evaluations without an id yet: [data, findings] by digest."""
-        ids, unknown = self._ids, {}
+        ids, by_digest, unknown = self._ids, self._by_digest, {}
         for evaluation in evaluations:
             for finding in evaluation.findings:
                 if id(finding) not in ids:
                     data = finding.as_dict()
                     digest = finding_digest(data)
+                    self._kept.append(finding)
+                    known = by_digest.get(digest)
+                    if known is not None:
+                        ids[id(finding)] = known
+                        continue
                     unknown.setdefault(digest, [data, []])[1].append(finding)
                     ids[id(finding)] = ""  # seen: given its id before the caller reads it
-                    self._kept.append(finding)
         return unknown
 
     def _learn(self, unknown: dict[str, list], found: dict[str, int]) -> None:
         for digest, (_data, findings) in unknown.items():
+            pk = self._by_digest[digest] = str(found[digest])
             for finding in findings:
-                self._ids[id(finding)] = str(found[digest])
+                self._ids[id(finding)] = pk
 
     def resolve(self, evaluations: Iterable[Evaluation]) -> None:
         """Find or store the findings of these evaluations (through the ORM)."""
@@ -163,33 +170,41 @@ class FindingIds:
         self._learn(unknown, found)
 
     def resolve_copy(self, cursor, evaluations: Iterable[Evaluation]) -> None:
-        """``resolve`` on a PostgreSQL driver cursor: the new findings are copied into a
-        temporary table, inserted from it where their digest is new, and read back joined
-        to it; three statements whatever their number."""
+        """``resolve`` on a PostgreSQL driver cursor. Stored findings are read by digest, one
+        statement; the new ones, if any, are copied into a temporary table, inserted from it
+        where their digest is still new, and read back by digest: three more."""
         unknown = self._unknown(evaluations)
         if not unknown:
             return
         table = connection.ops.quote_name(StoredFinding._meta.db_table)
-        columns = ("digest", *StoredFinding.FIELDS)
-        names = ", ".join(columns)
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS new_finding ({' text, '.join(columns)} text)"
-            " ON COMMIT DROP"
-        )
-        cursor.execute("TRUNCATE new_finding")
-        rows = "".join(
-            "\t".join(map(_copy_text, (digest, *(data[name] for name in StoredFinding.FIELDS))))
-            + "\n"
-            for digest, (data, _f) in unknown.items()
-        )
-        _copy(cursor, f"COPY new_finding ({names}) FROM STDIN", rows.encode())
-        # Another process may be storing the same finding: its row wins, then is read.
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM new_finding"
-            " ON CONFLICT (digest) DO NOTHING"
-        )
-        cursor.execute(f"SELECT s.digest, s.id FROM {table} s JOIN new_finding USING (digest)")
-        self._learn(unknown, dict(cursor.fetchall()))
+        read = f"SELECT digest, id FROM {table} WHERE digest = ANY(%s)"
+        cursor.execute(read, [list(unknown)])
+        found = dict(cursor.fetchall())
+        new = [digest for digest in unknown if digest not in found]
+        if new:
+            columns = ("digest", *StoredFinding.FIELDS)
+            names = ", ".join(columns)
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS new_finding ({' text, '.join(columns)} text)"
+                " ON COMMIT DROP"
+            )
+            cursor.execute("TRUNCATE new_finding")
+            rows = "".join(
+                "\t".join(
+                    map(_copy_text, (digest, *(unknown[digest][0][name] for name in columns[1:])))
+                )
+                + "\n"
+                for digest in new
+            )
+            _copy(cursor, f"COPY new_finding ({names}) FROM STDIN", rows.encode())
+            # Another process may be storing the same finding: its row wins, then is read.
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM new_finding"
+                " ON CONFLICT (digest) DO NOTHING"
+            )
+            cursor.execute(read, [new])
+            found.update(cursor.fetchall())
+        self._learn(unknown, found)
 
 
 _RETIRE = (

@@ -5,7 +5,9 @@ all of them); lots alike share their findings' rows; the migration moves the fin
 existing checks and their history there, and back.
 """
 
+import copy
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -13,9 +15,10 @@ from django.test.utils import CaptureQueriesContext
 
 from compliance import services
 from compliance.bulk import FindingIds
-from compliance.models import ComplianceCheck, RuleSet, StoredFinding
+from compliance.models import ComplianceCheck, RuleSet, StoredFinding, finding_digest
 from tests import factories
 from tests.migrating import latest, migrate_to
+from tests.services import require_postgres
 
 EXPORT, ARRIVAL = dt.date(2026, 12, 1), dt.date(2026, 12, 8)
 
@@ -74,6 +77,42 @@ def test_a_finding_stored_already_is_found_not_stored_again(kn95_lot):
     findings.resolve([evaluation])
     assert findings.list(evaluation.findings) == before
     assert StoredFinding.objects.count() == count
+
+
+def _resolve(path: str, findings: FindingIds, evaluations) -> None:
+    if path == "orm":
+        findings.resolve(evaluations)
+        return
+    require_postgres()
+    with connection.cursor() as cursor:
+        findings.resolve_copy(cursor, evaluations)
+
+
+@pytest.mark.parametrize("path", ["orm", "copy"])
+def test_stored_and_new_findings_get_their_rows_and_equal_ones_later_need_no_query(kn95_lot, path):
+    evaluation = services.rulebook_for(RuleSet.objects.get(is_active=True)).evaluate(
+        services.lot_facts(kn95_lot), country="JP", export_date=EXPORT, arrival_date=ARRIVAL
+    )
+    data = [finding.as_dict() for finding in evaluation.findings]
+    assert len(data) >= 2
+    (stored,) = StoredFinding.objects.ids_for(data[:1])
+    count = StoredFinding.objects.count()
+    new = [d for d in data if not StoredFinding.objects.filter(digest=finding_digest(d)).exists()]
+    assert new  # some stored already (the first, and any the intake check shares), some new
+    findings = FindingIds()
+
+    _resolve(path, findings, [evaluation])
+
+    ids = findings.list(evaluation.findings)
+    assert ids[0] == stored
+    assert StoredFinding.objects.count() == count + len(new)
+    assert [StoredFinding.objects.get(pk=pk).as_dict() for pk in ids] == data
+    # A later batch's equal findings, other objects: known by their digest, no query.
+    again = SimpleNamespace(findings=tuple(copy.copy(f) for f in evaluation.findings))
+    with CaptureQueriesContext(connection) as queries:
+        _resolve(path, findings, [again])
+    assert findings.list(again.findings) == ids
+    assert len(queries) == 0
 
 
 BEFORE = [("compliance", "0007_failing_current_check_index")]
