@@ -105,6 +105,21 @@ def test_every_target_is_met_or_not_by_its_figure(capsys):
     )
 
 
+def test_a_list_loaded_in_turns_with_the_floor_is_judged_by_those_turns(capsys):
+    figures = _figures()
+    # Alone against the first floor: 30 ÷ 100. In turns with the floor: 120 ÷ 300.
+    figures["http"]["bench_100k"]["shipments list"]["floor_paired"] = {
+        "rounds": [{"floor_rps": 100, "rps": 40}, {"floor_rps": 200, "rps": 80}],
+        "ratio": 0.4,
+    }
+
+    targets = {t["name"]: t for t in report(figures)["targets"]}
+
+    target = targets["shipments list req/s ÷ floor req/s"]
+    assert (target["value"], target["met"]) == (0.4, True)
+    assert "req/s per round 40/100, 80/200" in capsys.readouterr().out
+
+
 def test_a_run_on_reused_databases_or_with_a_phase_left_out_proves_no_total(quiet):
     reused = _figures(seeding={})
     skipped = _figures(
