@@ -207,7 +207,6 @@ class FindingIds:
         self._learn(unknown, found)
 
 
-_RULE_SET_KEPT = "SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE"
 _RETIRE = (
     "UPDATE {table} SET is_current = false"
     " WHERE id = ANY(%s) AND is_current AND is_stale RETURNING id"
@@ -250,7 +249,6 @@ def checks_replace(
         findings.resolve_copy(cursor, (check.planned.evaluation for _pk, check in replacing))
     lines = copy_lines([check for _pk, check in replacing], rule_set, now, findings)
     table = connection.ops.quote_name(ComplianceCheck._meta.db_table)
-    rule_sets = connection.ops.quote_name(RuleSet._meta.db_table)
     copy_sql = _copy_sql()
     foreign_keys = _deferred_foreign_keys()
     connection.ensure_connection()
@@ -260,11 +258,6 @@ def checks_replace(
     def write() -> None:
         try:
             with raw.cursor() as cursor:
-                # What the rule set's foreign key would do for each row, once: it must exist
-                # and stay until this commits (ComplianceCheck.rule_set).
-                cursor.execute(_RULE_SET_KEPT.format(table=rule_sets), [rule_set.pk])
-                if cursor.fetchone() is None:
-                    raise RuleSet.DoesNotExist(f"rule set {rule_set.pk} is gone")
                 cursor.execute(_RETIRE.format(table=table), [[pk for pk, _c in replacing]])
                 still = {pk for (pk,) in cursor.fetchall()}
                 kept = [

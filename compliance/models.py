@@ -139,14 +139,7 @@ class ComplianceCheck(models.Model):
         "donations.MaterialLot", on_delete=models.CASCADE, related_name="compliance_checks"
     )
     country = models.CharField(_("destination country"), max_length=2)
-    # No foreign-key constraint in the database: its check of every inserted row was an eighth
-    # of a whole re-check's time (bench/). Rule sets are never deleted (the admin cannot), the
-    # ORM's PROTECT and, on PostgreSQL, a trigger (migration 0011) refuse to delete one that
-    # checks use; a check's rule set is the row the service just read, which the re-check's
-    # batches lock as the constraint would.
-    rule_set = models.ForeignKey(
-        RuleSet, on_delete=models.PROTECT, related_name="checks", db_constraint=False
-    )
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="checks")
     result = models.CharField(_("result"), max_length=4, choices=Result.choices)
     # The ids of its ``StoredFinding`` rows, in the engine's order; read ``findings``.
     finding_ids = models.JSONField(default=list, editable=False)
