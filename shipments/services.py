@@ -635,7 +635,7 @@ def need_match_release(
         locked = NeedMatch.objects.select_for_update().get(pk=match.pk)
         if locked.status == NeedMatch.Status.RELEASED:
             return locked
-        MaterialLot.objects.locked().filter(pk=locked.lot_id).update(
+        MaterialLot.objects.filter(pk=locked.lot_id).update(
             quantity_reserved=F("quantity_reserved") - (locked.quantity - locked.quantity_allocated)
         )
         locked.status = NeedMatch.Status.RELEASED
